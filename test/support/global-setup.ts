@@ -1,0 +1,31 @@
+// One real Postgres server for the whole run (DATABASE_URL if given, else embedded); each test file
+// creates its own database on it (see ./db.ts), so files run in parallel without sharing rows.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/store/embedded.js";
+
+let server: EmbeddedServer | undefined;
+let dir: string | undefined;
+
+export async function setup(project: TestProject) {
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    dir = mkdtempSync(path.join(tmpdir(), "byoc-test-pg-"));
+    server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), persistent: false });
+    url = server.url;
+  }
+  project.provide("adminDatabaseUrl", url);
+}
+
+export async function teardown() {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+  }
+}
