@@ -1,6 +1,6 @@
 // One real Postgres server for the whole run (DATABASE_URL if given, else embedded); each test file
 // creates its own database on it (see ./db.ts), so files run in parallel without sharing rows.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -13,6 +13,7 @@ export async function setup(project: TestProject) {
   let url = process.env.DATABASE_URL;
   if (!url) {
     dir = mkdtempSync(path.join(tmpdir(), "byoc-test-pg-"));
+    chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root; it must reach its data dir.
     server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), persistent: false });
     url = server.url;
   }

@@ -1,0 +1,81 @@
+// /v1/projects: create, list, read, change (If-Match), delete (202, a finalizer).
+import type { FastifyPluginAsync } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import {
+  createProject, getProject, listProjects, markDeleting, NameTakenError, ProjectDeletingError, StaleGenerationError, updateProject,
+} from "../../store/projects.js";
+import type { ApiDeps } from "../server.js";
+import { applyPatch, newProjectFromBody } from "../projectInput.js";
+import { notFound, ProblemError } from "../problem.js";
+import { IdOrName, ListQuery, listOf, Problem, Project, ProjectCreate, ProjectPatch } from "../schemas.js";
+import { decodeCursor, encodeCursor, projectView } from "../views.js";
+
+const security = [{ bearer: [] }];
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+
+export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post("/v1/projects", {
+    schema: { tags: ["projects"], security, body: ProjectCreate, response: { 201: Project, 409: Problem, 413: Problem, 415: Problem, ...errors } },
+  }, async (req, reply) => {
+    const input = newProjectFromBody(req.body, deps.sealer);
+    try {
+      const { project } = await createProject(deps.store, input);
+      return reply.status(201).header("etag", `"${project.generation}"`).header("location", `/v1/projects/${project.name}`).send(projectView(project));
+    } catch (err) {
+      if (err instanceof NameTakenError) throw new ProblemError(409, "Conflict", `a project named ${input.name} already exists`, [{ field: "name", message: "already exists" }]);
+      throw err;
+    }
+  });
+
+  app.get("/v1/projects", {
+    schema: { tags: ["projects"], security, querystring: ListQuery, response: { 200: listOf(Project), ...errors } },
+  }, async (req) => {
+    const limit = Number(req.query.limit ?? 50);
+    const rows = await listProjects(deps.store, limit + 1, decodeCursor(req.query.cursor));
+    const page = rows.slice(0, limit);
+    return { items: page.map(projectView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].name) : null };
+  });
+
+  app.get("/v1/projects/:idOrName", {
+    schema: { tags: ["projects"], security, params: IdOrName, response: { 200: Project, ...errors } },
+  }, async (req, reply) => {
+    const p = await getProject(deps.store, req.params.idOrName);
+    if (!p) throw notFound(`project ${req.params.idOrName}`);
+    return reply.header("etag", `"${p.generation}"`).send(projectView(p));
+  });
+
+  app.patch("/v1/projects/:idOrName", {
+    schema: {
+      tags: ["projects"], security, params: IdOrName, body: ProjectPatch,
+      headers: Type.Object({ "if-match": Type.Optional(Type.String({ description: 'The generation read, as "<n>"' })) }),
+      response: { 200: Project, 409: Problem, 412: Problem, 428: Problem, ...errors },
+    },
+  }, async (req, reply) => {
+    const ifMatch = req.headers["if-match"];
+    if (!ifMatch) throw new ProblemError(428, "Precondition required", 'send If-Match: "<generation>" from the ETag you read', [{ field: "header.if-match", message: "is required" }]);
+    const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(ifMatch.trim());
+    if (!m) throw new ProblemError(400, "Invalid request", 'If-Match must be "<generation>"', [{ field: "header.if-match", message: 'must be "<generation>"' }]);
+    try {
+      const p = await updateProject(deps.store, req.params.idOrName, Number(m[1]), (current) => applyPatch(current, req.body, deps.sealer));
+      if (!p) throw notFound(`project ${req.params.idOrName}`);
+      return reply.header("etag", `"${p.generation}"`).send(projectView(p));
+    } catch (err) {
+      if (err instanceof StaleGenerationError) {
+        throw new ProblemError(412, "Precondition failed", `generation is ${err.current}, not ${m[1]}: read the project again`, [{ field: "header.if-match", message: `stale; current generation is ${err.current}` }], { etag: `"${err.current}"` });
+      }
+      if (err instanceof ProjectDeletingError) throw new ProblemError(409, "Conflict", "the project is being deleted", [{ field: "(project)", message: "is being deleted" }]);
+      throw err;
+    }
+  });
+
+  app.delete("/v1/projects/:idOrName", {
+    schema: { tags: ["projects"], security, params: IdOrName, response: { 202: Project, ...errors } },
+  }, async (req, reply) => {
+    const p = await markDeleting(deps.store, req.params.idOrName);
+    if (!p) throw notFound(`project ${req.params.idOrName}`);
+    return reply.status(202).send(projectView(p));
+  });
+};

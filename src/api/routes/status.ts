@@ -1,0 +1,50 @@
+// /v1/projects/{p}/status, /events and /reconcile: what the engine observed, and a way to wake it.
+import type { FastifyPluginAsync } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { getProject, listEvents, readStatus, requestReconcile } from "../../store/projects.js";
+import type { ApiDeps } from "../server.js";
+import { notFound } from "../problem.js";
+import { Event, EventsQuery, IdOrName, listOf, Problem, Status } from "../schemas.js";
+import { decodeCursor, encodeCursor, eventView, statusView } from "../views.js";
+
+const security = [{ bearer: [] }];
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+
+export const statusRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const project = async (idOrName: string) => {
+    const p = await getProject(deps.store, idOrName);
+    if (!p) throw notFound(`project ${idOrName}`);
+    return p;
+  };
+
+  app.get("/v1/projects/:idOrName/status", {
+    schema: { tags: ["status"], security, params: IdOrName, response: { 200: Status, ...errors } },
+  }, async (req) => {
+    const p = await project(req.params.idOrName);
+    return statusView(p, await readStatus(deps.store, p.id));
+  });
+
+  app.get("/v1/projects/:idOrName/events", {
+    schema: { tags: ["status"], security, params: IdOrName, querystring: EventsQuery, response: { 200: listOf(Event), ...errors } },
+  }, async (req) => {
+    const p = await project(req.params.idOrName);
+    const limit = Number(req.query.limit ?? 50);
+    const before = decodeCursor(req.query.cursor);
+    const rows = await listEvents(deps.store, p.id, limit + 1, {
+      since: req.query.since ? new Date(req.query.since) : undefined,
+      beforeId: before && /^\d+$/.test(before) ? Number(before) : undefined,
+    });
+    const page = rows.slice(0, limit);
+    return { items: page.map(eventView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
+  });
+
+  app.post("/v1/projects/:idOrName/reconcile", {
+    schema: { tags: ["status"], security, params: IdOrName, response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errors } },
+  }, async (req, reply) => {
+    const p = await project(req.params.idOrName);
+    await requestReconcile(deps.store, p.id);
+    return reply.status(202).send({ accepted: true });
+  });
+};

@@ -1,0 +1,72 @@
+// The admin API (SPEC §7) on Fastify. It reads and writes rows only; the engine is woken through
+// NOTIFY by the store, never called directly.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import addFormats from "ajv-formats";
+import type { Logger } from "pino";
+import type { Store } from "../store/db.js";
+import type { Sealer } from "../store/crypto.js";
+import type { Metrics } from "../metrics.js";
+import { ProblemError, sendProblem, toProblem } from "./problem.js";
+import { createAuthenticator, type StaticToken } from "./auth.js";
+import { projectRoutes } from "./routes/projects.js";
+import { revisionRoutes } from "./routes/revisions.js";
+import { statusRoutes } from "./routes/status.js";
+import { systemRoutes } from "./routes/system.js";
+import { tokenRoutes } from "./routes/tokens.js";
+
+export interface ApiDeps {
+  store: Store;
+  sealer: Sealer;
+  metrics: Metrics;
+  logger: Logger;
+  tokens: StaticToken[];
+  version?: string;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: "api" }) as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, strict: false },
+      plugins: [addFormats as never],
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "byoc-operator admin API", version: deps.version ?? "0.1.0", description: "Desired state, status and events of BYOC LangGraph deployments." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = toProblem(err as Error);
+    if (problem.status >= 500) req.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, "request failed");
+    return sendProblem(req, reply, problem);
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(req, reply, new ProblemError(404, "Not found", `no route ${req.method} ${req.url.split("?")[0]}`)));
+
+  const auth = createAuthenticator(deps.store, deps.tokens);
+  app.addHook("onRequest", async (req: FastifyRequest) => {
+    if (!req.url.startsWith("/v1/") && req.url !== "/v1") return;
+    await auth(req);
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    deps.metrics.apiRequests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });
+  });
+
+  await app.register(systemRoutes(deps));
+  await app.register(projectRoutes(deps));
+  await app.register(revisionRoutes(deps));
+  await app.register(statusRoutes(deps));
+  await app.register(tokenRoutes(deps));
+  return app;
+}

@@ -1,0 +1,51 @@
+// Rows → the JSON shapes of SPEC §7. Secret values never pass through here: only their names.
+import type { ProjectRow, RevisionRow } from "../store/projects.js";
+import type { conditions, events, resourceStatus } from "../store/schema.js";
+
+export function projectView(p: ProjectRow) {
+  return {
+    id: p.id, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
+    deploymentType: p.deploymentType, database: p.database, resources: p.resources, env: p.env,
+    secretNames: [...p.secretNames].sort(), deletionPolicy: p.deletionPolicy,
+    ...(p.image ? { image: p.image } : {}),
+    generation: p.generation, phase: p.phase,
+    createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+export function revisionView(r: RevisionRow) {
+  return {
+    id: r.id, projectId: r.projectId, number: r.number, image: r.image, env: r.env, status: r.status,
+    message: r.message, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export function statusView(p: ProjectRow, s: {
+  conditions: (typeof conditions.$inferSelect)[];
+  resources: (typeof resourceStatus.$inferSelect)[];
+  newestRevision?: RevisionRow;
+}) {
+  const order = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"];
+  return {
+    phase: p.phase, generation: p.generation, observedGeneration: p.observedGeneration,
+    conditions: [...s.conditions].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type)).map((c) => ({
+      type: c.type, status: c.status as "True" | "False" | "Unknown", reason: c.reason, message: c.message,
+      lastTransitionTime: c.lastTransitionTime.toISOString(), observedGeneration: c.observedGeneration,
+    })),
+    resources: s.resources.map((r) => ({
+      kind: r.kind, name: r.name, arn: r.arn, phase: r.phase,
+      lastError: r.lastErrorCode ? { code: r.lastErrorCode, message: r.lastErrorMessage ?? "" } : null,
+      attempts: r.attempts, nextAttemptAt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
+    })),
+    activeRevision: s.newestRevision ? { number: s.newestRevision.number, image: s.newestRevision.image, status: s.newestRevision.status } : null,
+  };
+}
+
+export function eventView(e: typeof events.$inferSelect) {
+  return { id: String(e.id), type: e.type, reason: e.reason, message: e.message, resource: e.resource, createdAt: e.createdAt.toISOString() };
+}
+
+export const encodeCursor = (v: string | number) => Buffer.from(String(v)).toString("base64url");
+export function decodeCursor(c: string | undefined): string | undefined {
+  return c === undefined ? undefined : Buffer.from(c, "base64url").toString("utf8");
+}

@@ -1,0 +1,91 @@
+// Configuration of SPEC §8, read once from the environment. A bad value stops start-up with one line
+// naming the variable (ConfigError), never a stack trace.
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type TokenScope = "read" | "write";
+export interface AdminToken { scope: TokenScope; token: string }
+
+export interface Config {
+  databaseUrl?: string;
+  dataDir: string;
+  cloud: "aws" | "sandbox";
+  port: number;
+  host: string;
+  adminTokens: AdminToken[];
+  /** base64 keys; the first encrypts, all decrypt (rotation). Undefined → generated into the data dir. */
+  encryptionKeys?: Buffer[];
+  resyncSeconds: number;
+  concurrency: number;
+  accountConcurrency: number;
+  operatorId: string;
+  logLevel: string;
+  leaseSeconds: number;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return dflt;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+export function parseAdminTokens(raw: string | undefined): AdminToken[] {
+  if (!raw) return [];
+  return raw.split(",").map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+    const i = pair.indexOf(":");
+    const scope = pair.slice(0, i);
+    const token = pair.slice(i + 1);
+    if (i < 0 || (scope !== "read" && scope !== "write")) {
+      throw new ConfigError("BYOC_ADMIN_TOKENS", "each entry must be scope:token with scope read or write");
+    }
+    if (token.length < 16) throw new ConfigError("BYOC_ADMIN_TOKENS", "each token must be at least 16 characters");
+    return { scope, token };
+  });
+}
+
+export function parseEncryptionKeys(raw: string | undefined): Buffer[] | undefined {
+  if (!raw) return undefined;
+  return raw.split(",").map((k) => {
+    const buf = Buffer.from(k.trim(), "base64");
+    if (buf.length !== 32 || !/^[A-Za-z0-9+/=]+$/.test(k.trim())) {
+      throw new ConfigError("BYOC_ENCRYPTION_KEY", "must be 32 bytes, base64-encoded (comma-separated for rotation)");
+    }
+    return buf;
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cloudRaw = env.BYOC_CLOUD || (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE ? "aws" : "sandbox");
+  if (cloudRaw !== "aws" && cloudRaw !== "sandbox") throw new ConfigError("BYOC_CLOUD", `must be aws or sandbox, got ${JSON.stringify(cloudRaw)}`);
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL", "must be a postgres:// URL");
+  const operatorId = env.BYOC_OPERATOR_ID || `byoc-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(operatorId)) throw new ConfigError("BYOC_OPERATOR_ID", "must be 1–128 of [A-Za-z0-9._:-]");
+  return {
+    databaseUrl,
+    dataDir: env.BYOC_DATA_DIR || ".byoc",
+    cloud: cloudRaw,
+    port: int(env, "PORT", 8080, 0, 65535),
+    host: env.BYOC_HOST || "127.0.0.1",
+    adminTokens: parseAdminTokens(env.BYOC_ADMIN_TOKENS),
+    encryptionKeys: parseEncryptionKeys(env.BYOC_ENCRYPTION_KEY),
+    resyncSeconds: int(env, "BYOC_RESYNC_SECONDS", 60, 1, 86_400),
+    concurrency: int(env, "BYOC_CONCURRENCY", 32, 1, 10_000),
+    accountConcurrency: int(env, "BYOC_ACCOUNT_CONCURRENCY", 8, 1, 10_000),
+    operatorId,
+    logLevel,
+    leaseSeconds: int(env, "BYOC_LEASE_SECONDS", 15, 2, 3600),
+  };
+}

@@ -1,0 +1,111 @@
+// Plain types of desired and observed state, shared by the API, the store, the engine and the
+// reconcilers. Nothing here knows of SQL, HTTP or AWS.
+import type { DatabaseSpec, ResourcesSpec } from "../store/schema.js";
+
+export type { DatabaseSpec, ResourcesSpec, ServiceResources } from "../store/schema.js";
+export type DeploymentType = "dev" | "prod";
+export type DeletionPolicy = "snapshot" | "delete" | "retain";
+export type Phase = "Provisioning" | "Ready" | "Degraded" | "Deleting" | "Failed";
+export type RevisionStatus = "QUEUED" | "DEPLOYING" | "DEPLOYED" | "DEPLOY_FAILED" | "SKIPPED" | "INTERRUPTED";
+export const CONDITION_TYPES = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+/** Names the operator sets itself; users may not. */
+export const RESERVED_ENV = ["POSTGRES_URI", "DATABASE_URI", "REDIS_URI", "PORT", "LANGSMITH_HOST_PROJECT_ID", "LANGSMITH_HOST_REVISION_ID"] as const;
+
+export interface Revision {
+  id: string;
+  projectId: string;
+  number: number;
+  image: string;
+  env: Record<string, string>;
+  status: RevisionStatus;
+  message: string;
+  createdAt: Date;
+}
+
+/** What a reconcile pass is given: the whole desired state of one project, secrets opened. */
+export interface DesiredProject {
+  id: string;
+  name: string;
+  region: string;
+  roleArn: string;
+  accountId: string;
+  externalId: string;
+  deploymentType: DeploymentType;
+  database: DatabaseSpec;
+  /** Only for database.mode = external. */
+  databaseUri?: string;
+  resources: ResourcesSpec;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  deletionPolicy: DeletionPolicy;
+  generation: number;
+  deleting: boolean;
+  /** Newest first. */
+  revisions: Revision[];
+}
+
+export interface ConditionUpdate {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+export interface ResourceObservation {
+  kind: string;
+  name: string;
+  arn: string | null;
+  phase: string;
+  lastError: { code: string; message: string } | null;
+}
+
+export interface EventRecord {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  resource?: string;
+}
+
+const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1 };
+
+/** SPEC §3 defaults, applied on create; prod changes the DB class and the API replica count. */
+export function withDefaults(input: {
+  deploymentType?: DeploymentType;
+  database?: Partial<DatabaseSpec> & { uri?: string };
+  resources?: { api?: Partial<ResourcesSpec["api"]>; queue?: Partial<ResourcesSpec["queue"]> };
+}): { deploymentType: DeploymentType; database: DatabaseSpec; resources: ResourcesSpec } {
+  const deploymentType = input.deploymentType ?? "dev";
+  const prod = deploymentType === "prod";
+  const db = input.database ?? {};
+  const database: DatabaseSpec = db.mode === "external"
+    ? { mode: "external" }
+    : {
+        mode: "rds",
+        instanceClass: db.instanceClass ?? (prod ? "db.m6g.large" : "db.t4g.micro"),
+        allocatedStorageGb: db.allocatedStorageGb ?? 20,
+        engineVersion: db.engineVersion ?? "16",
+      };
+  const resources: ResourcesSpec = {
+    api: { ...DEFAULT_SERVICE, replicas: prod ? 2 : 1, ...input.resources?.api },
+    queue: { ...DEFAULT_SERVICE, ...input.resources?.queue },
+  };
+  return { deploymentType, database, resources };
+}
+
+/** Fargate's valid cpu → memory (MiB) combinations. */
+export function validMemoryForCpu(cpu: number): number[] {
+  const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+  switch (cpu) {
+    case 256: return [512, 1024, 2048];
+    case 512: return range(1024, 4096, 1024);
+    case 1024: return range(2048, 8192, 1024);
+    case 2048: return range(4096, 16384, 1024);
+    case 4096: return range(8192, 30720, 1024);
+    case 8192: return range(16384, 61440, 4096);
+    case 16384: return range(32768, 122880, 8192);
+    default: return [];
+  }
+}

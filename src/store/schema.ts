@@ -1,0 +1,119 @@
+// The control plane's tables. Desired state (projects, revisions) is written by the API; observed state
+// (conditions, resource status, events, phase, observedGeneration) and scheduling (leases, intents) by
+// the engine. Migrations are generated from this file by drizzle-kit into drizzle/.
+import { sql } from "drizzle-orm";
+import {
+  bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+} from "drizzle-orm/pg-core";
+
+export interface DatabaseSpec {
+  mode: "rds" | "external";
+  instanceClass?: string;
+  allocatedStorageGb?: number;
+  engineVersion?: string;
+}
+export interface ServiceResources { cpu: number; memoryMb: number; replicas: number }
+export interface ResourcesSpec { api: ServiceResources; queue: ServiceResources }
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const projects = pgTable("projects", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  region: text("region").notNull(),
+  roleArn: text("role_arn").notNull(),
+  accountId: text("account_id").notNull(),
+  externalId: text("external_id").notNull(),
+  deploymentType: text("deployment_type").notNull().$type<"dev" | "prod">(),
+  database: jsonb("database").notNull().$type<DatabaseSpec>(),
+  resources: jsonb("resources").notNull().$type<ResourcesSpec>(),
+  env: jsonb("env").notNull().$type<Record<string, string>>(),
+  secretNames: text("secret_names").array().notNull().default(sql`'{}'::text[]`),
+  /** AES-256-GCM sealed JSON { secrets, databaseUri? }; see store/crypto.ts. */
+  sealedSecrets: text("sealed_secrets").notNull(),
+  deletionPolicy: text("deletion_policy").notNull().$type<"snapshot" | "delete" | "retain">(),
+  image: text("image"),
+  generation: integer("generation").notNull().default(1),
+  observedGeneration: integer("observed_generation").notNull().default(0),
+  phase: text("phase").notNull().default("Provisioning"),
+  deletingAt: ts("deleting_at"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+}, (t) => [uniqueIndex("projects_name_key").on(t.name)]);
+
+export const revisions = pgTable("revisions", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  number: integer("number").notNull(),
+  image: text("image").notNull(),
+  env: jsonb("env").notNull().$type<Record<string, string>>().default({}),
+  status: text("status").notNull().default("QUEUED"),
+  message: text("message").notNull().default(""),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+}, (t) => [uniqueIndex("revisions_project_number_key").on(t.projectId, t.number)]);
+
+export const conditions = pgTable("conditions", {
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  type: text("type").notNull(),
+  status: text("status").notNull(),
+  reason: text("reason").notNull(),
+  message: text("message").notNull().default(""),
+  lastTransitionTime: ts("last_transition_time").notNull().defaultNow(),
+  observedGeneration: integer("observed_generation").notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.projectId, t.type] })]);
+
+export const resourceStatus = pgTable("resource_status", {
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  kind: text("kind").notNull(),
+  name: text("name").notNull(),
+  arn: text("arn"),
+  phase: text("phase").notNull(),
+  lastErrorCode: text("last_error_code"),
+  lastErrorMessage: text("last_error_message"),
+  attempts: integer("attempts").notNull().default(0),
+  nextAttemptAt: ts("next_attempt_at"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.projectId, t.kind, t.name] })]);
+
+export const events = pgTable("events", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  type: text("type").notNull().$type<"Normal" | "Warning">(),
+  reason: text("reason").notNull(),
+  message: text("message").notNull(),
+  resource: text("resource"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+}, (t) => [index("events_project_id_idx").on(t.projectId, t.id)]);
+
+/** Written before a create whose identity AWS assigns, resolved by tag lookup after a crash. */
+export const createIntents = pgTable("create_intents", {
+  projectId: uuid("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  kind: text("kind").notNull(),
+  name: text("name").notNull(),
+  token: text("token").notNull(),
+  startedAt: ts("started_at").notNull().defaultNow(),
+  resolvedAt: ts("resolved_at"),
+  resourceId: text("resource_id"),
+}, (t) => [primaryKey({ columns: [t.projectId, t.kind, t.name] })]);
+
+/** Scheduling and ownership of each project's reconcile: due time, backoff attempts and the lease. */
+export const leases = pgTable("leases", {
+  projectId: uuid("project_id").primaryKey().references(() => projects.id, { onDelete: "cascade" }),
+  dueAt: ts("due_at").notNull().defaultNow(),
+  owner: text("owner"),
+  expiresAt: ts("expires_at"),
+  attempts: integer("attempts").notNull().default(0),
+  lastOutcome: text("last_outcome"),
+  passes: integer("passes").notNull().default(0),
+}, (t) => [index("leases_due_idx").on(t.dueAt)]);
+
+export const apiTokens = pgTable("api_tokens", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  scope: text("scope").notNull().$type<"read" | "write">(),
+  tokenHash: text("token_hash").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  lastUsedAt: ts("last_used_at"),
+  revokedAt: ts("revoked_at"),
+}, (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash)]);

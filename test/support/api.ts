@@ -1,0 +1,51 @@
+// A running admin API on a fresh database: real Postgres, real HTTP on 127.0.0.1.
+import { randomBytes } from "node:crypto";
+import pino from "pino";
+import { buildApi } from "../../src/api/server.js";
+import { createSealer } from "../../src/store/crypto.js";
+import { applyMigrations, connect, type Store } from "../../src/store/db.js";
+import { createMetrics } from "../../src/metrics.js";
+import { createTestDatabase } from "./db.js";
+
+export const WRITE_TOKEN = "write-token-0123456789abcdef";
+export const READ_TOKEN = "read-token-0123456789abcdefgh";
+
+export interface TestApi {
+  url: string;
+  store: Store;
+  request(method: string, path: string, opts?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(opts: { logStream?: pino.DestinationStream; key?: Buffer } = {}): Promise<TestApi> {
+  const db = await createTestDatabase();
+  await applyMigrations(db.url);
+  const store = connect(db.url);
+  const logger = pino({ level: "debug" }, opts.logStream ?? pino.destination("/dev/null"));
+  const app = await buildApi({
+    store, sealer: createSealer([opts.key ?? randomBytes(32)]), metrics: createMetrics(), logger,
+    tokens: [{ scope: "write", token: WRITE_TOKEN }, { scope: "read", token: READ_TOKEN }],
+  });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url,
+    store,
+    async request(method, path, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const token = o.token === undefined ? WRITE_TOKEN : o.token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined = o.raw;
+      if (o.body !== undefined) { body = JSON.stringify(o.body); headers["content-type"] ??= "application/json"; }
+      const res = await fetch(url + path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      await app.close();
+      await store.sql.end();
+      await db.drop();
+    },
+  };
+}
