@@ -47,7 +47,8 @@ CREATE TABLE "leases" (
 	"expires_at" timestamp with time zone,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"last_outcome" text,
-	"passes" integer DEFAULT 0 NOT NULL
+	"passes" integer DEFAULT 0 NOT NULL,
+	"wakes" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "projects" (

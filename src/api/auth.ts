@@ -1,6 +1,7 @@
 // Bearer tokens with read and write scopes. Configured tokens are kept as hashes in memory; minted
-// tokens are looked up by hash in Postgres (cached briefly, positive answers only, so a revoked token
-// stops working within TOKEN_CACHE_MS). Hash lookups mean no secret is ever compared byte by byte.
+// tokens are looked up by hash in Postgres (cached briefly, positive answers only). A revocation through
+// this process empties the cache, so it takes effect at once here; other replicas stop accepting the
+// token within TOKEN_CACHE_MS. Hash lookups mean no secret is ever compared byte by byte.
 import type { FastifyRequest } from "fastify";
 import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../store/db.js";
@@ -38,7 +39,7 @@ export function createAuthenticator(store: Store, staticTokens: StaticToken[]) {
     return scope;
   }
 
-  return async function authenticate(req: FastifyRequest): Promise<void> {
+  async function authenticate(req: FastifyRequest): Promise<void> {
     const header = req.headers.authorization;
     if (!header) throw unauthorized("missing bearer token");
     const m = /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})$/i.exec(header);
@@ -50,5 +51,9 @@ export function createAuthenticator(store: Store, staticTokens: StaticToken[]) {
       throw new ProblemError(403, "Forbidden", "this token has scope read; the request needs write", [{ field: "header.authorization", message: "needs scope write" }]);
     }
     req.scope = scope;
-  };
+  }
+
+  /** Called after a revocation: the cache holds hashes, not ids, so drop it whole (revocations are rare). */
+  const forgetMintedTokens = () => cache.clear();
+  return { authenticate, forgetMintedTokens };
 }

@@ -76,6 +76,7 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   const env = mergeMap(current.env, patch.env);
   const secrets = mergeMap(opened.secrets, patch.secrets);
   const customUri = takeCustomUri(env, secrets);
+  if (customUri && !/^postgres(ql)?:\/\//.test(customUri)) errors.push({ field: `${patch.secrets?.POSTGRES_URI_CUSTOM ? "secrets" : "env"}.POSTGRES_URI_CUSTOM`, message: "must be a postgres:// URI" });
   let databaseUri = opened.databaseUri;
   const deploymentType = patch.deploymentType ?? current.deploymentType;
   let database = current.database;

@@ -12,10 +12,14 @@ export const ENV_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
 /** `<acct>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `@sha256:<digest>`. */
 export const ECR_IMAGE = "^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9]+(?:[._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$";
 
-const EnvMap = Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.String({ maxLength: 32_768 }), {
+/** Env and secret values: no NUL and no lone UTF-16 surrogate (neither can be stored in jsonb nor set in a process environment). */
+export const ENV_VALUE = "^[^\\u0000\\uD800-\\uDFFF]*$";
+const EnvValue = Type.String({ maxLength: 32_768, pattern: ENV_VALUE });
+
+const EnvMap = Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), EnvValue, {
   ...Strict, maxProperties: 200, description: "Plain environment variables for the containers.",
 });
-const SecretMap = Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.String({ maxLength: 32_768 }), {
+const SecretMap = Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), EnvValue, {
   ...Strict, maxProperties: 200, description: "Write-only secret values, stored encrypted; never returned.",
 });
 
@@ -71,8 +75,8 @@ export const ProjectPatch = Type.Object({
     ExternalDatabase,
   ])),
   resources: Type.Optional(Type.Object({ api: Type.Optional(ServicePatch), queue: Type.Optional(ServicePatch) }, Strict)),
-  env: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([Type.String({ maxLength: 32_768 }), Type.Null()]), { ...Strict, maxProperties: 200 })),
-  secrets: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([Type.String({ maxLength: 32_768 }), Type.Null()]), { ...Strict, maxProperties: 200 })),
+  env: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([EnvValue, Type.Null()]), { ...Strict, maxProperties: 200 })),
+  secrets: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([EnvValue, Type.Null()]), { ...Strict, maxProperties: 200 })),
   deletionPolicy: Type.Optional(DeletionPolicy),
 }, { ...Strict, minProperties: 1 });
 export type ProjectPatch = Static<typeof ProjectPatch>;
@@ -83,6 +87,11 @@ export type RevisionCreate = Static<typeof RevisionCreate>;
 export const TokenCreate = Type.Object({
   name: Type.String({ pattern: "^[\\w .@-]+$", minLength: 1, maxLength: 100 }),
   scope: Type.Union([Type.Literal("read"), Type.Literal("write")]),
+}, Strict);
+
+/** Only the canonical form: ajv's "uuid" format also passes "urn:uuid:…", which Postgres refuses (a 500). */
+export const TokenParams = Type.Object({
+  id: Type.String({ pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" }),
 }, Strict);
 
 export const IdOrName = Type.Object({
@@ -151,7 +160,7 @@ export const Event = Type.Object({
   resource: Type.Union([Type.String(), Type.Null()]), createdAt: Timestamp,
 });
 export const Problem = Type.Object({
-  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()),
+  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), instance: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
 });
 export const listOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>

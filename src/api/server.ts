@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { Store } from "../store/db.js";
 import type { Sealer } from "../store/crypto.js";
 import type { Metrics } from "../metrics.js";
-import { ProblemError, sendProblem, toProblem } from "./problem.js";
+import { ProblemError, rejectMalformedRequest, sendProblem, toProblem } from "./problem.js";
 import { createAuthenticator, type StaticToken } from "./auth.js";
 import { projectRoutes } from "./routes/projects.js";
 import { revisionRoutes } from "./routes/revisions.js";
@@ -37,7 +37,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       plugins: [addFormats as never],
     },
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (err, req, reply) => sendProblem(req, reply, toProblem(err)),
+    clientErrorHandler: rejectMalformedRequest,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Fastify parses text/plain by default; this API speaks JSON only, so that is a 415, not a string body.
+  app.removeContentTypeParser("text/plain");
 
   await app.register(swagger, {
     openapi: {
@@ -57,7 +61,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const auth = createAuthenticator(deps.store, deps.tokens);
   app.addHook("onRequest", async (req: FastifyRequest) => {
     if (!req.url.startsWith("/v1/") && req.url !== "/v1") return;
-    await auth(req);
+    await auth.authenticate(req);
   });
   app.addHook("onResponse", async (req, reply) => {
     deps.metrics.apiRequests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });
@@ -67,6 +71,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes(deps));
   await app.register(revisionRoutes(deps));
   await app.register(statusRoutes(deps));
-  await app.register(tokenRoutes(deps));
+  await app.register(tokenRoutes(deps, auth.forgetMintedTokens));
   return app;
 }

@@ -1,6 +1,7 @@
 // Rows → the JSON shapes of SPEC §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
+import { badRequest } from "./problem.js";
 
 export function projectView(p: ProjectRow) {
   return {
@@ -46,6 +47,26 @@ export function eventView(e: typeof events.$inferSelect) {
 }
 
 export const encodeCursor = (v: string | number) => Buffer.from(String(v)).toString("base64url");
-export function decodeCursor(c: string | undefined): string | undefined {
-  return c === undefined ? undefined : Buffer.from(c, "base64url").toString("utf8");
+
+// A cursor is opaque to clients, so anything but one this API returned is their mistake (400), never a
+// value handed to Postgres as is (a NUL byte or an out-of-range integer there would be a 500).
+const notACursor = () => badRequest("query.cursor", "is not a cursor this API returned");
+function decodeCursor(c: string): string {
+  const v = Buffer.from(c, "base64url").toString("utf8");
+  if (encodeCursor(v) !== c) throw notACursor();
+  return v;
+}
+/** A project list cursor: the last name of the previous page. */
+export function decodeNameCursor(c: string | undefined): string | undefined {
+  if (c === undefined) return undefined;
+  const v = decodeCursor(c);
+  if (!/^[a-z0-9-]{1,40}$/.test(v)) throw notACursor();
+  return v;
+}
+/** A revision or event list cursor: the last number (or id) of the previous page. */
+export function decodeNumberCursor(c: string | undefined): number | undefined {
+  if (c === undefined) return undefined;
+  const v = decodeCursor(c);
+  if (!/^[1-9]\d{0,14}$/.test(v)) throw notACursor();
+  return Number(v);
 }

@@ -10,6 +10,7 @@ export class ConfigError extends Error {
 
 export type TokenScope = "read" | "write";
 export interface AdminToken { scope: TokenScope; token: string }
+export type StaticTokenConfig = AdminToken;
 
 export interface Config {
   databaseUrl?: string;
@@ -26,6 +27,8 @@ export interface Config {
   operatorId: string;
   logLevel: string;
   leaseSeconds: number;
+  /** How soon to look again while AWS is working (DB creating, rollout in progress). */
+  pollSeconds: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -87,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorId,
     logLevel,
     leaseSeconds: int(env, "BYOC_LEASE_SECONDS", 15, 2, 3600),
+    pollSeconds: int(env, "BYOC_POLL_SECONDS", 2, 1, 600),
   };
 }

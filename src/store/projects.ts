@@ -32,7 +32,7 @@ type Tx = Parameters<Parameters<Store["db"]["transaction"]>[0]>[0];
 
 /** Make the project due now and wake every engine listening. */
 async function wake(tx: Tx, projectId: string) {
-  await tx.update(leases).set({ dueAt: dsql`now()`, attempts: 0 }).where(eq(leases.projectId, projectId));
+  await tx.update(leases).set({ dueAt: dsql`now()`, attempts: 0, wakes: dsql`${leases.wakes} + 1` }).where(eq(leases.projectId, projectId));
   await tx.execute(dsql`SELECT pg_notify(${DESIRED_CHANNEL}, ${projectId})`);
 }
 
@@ -50,6 +50,8 @@ export async function createProject(store: Store, p: NewProject): Promise<{ proj
       let revision: RevisionRow | undefined;
       if (p.image) [revision] = await tx.insert(revisions).values({ projectId: project.id, number: 1, image: p.image }).returning();
       await event(tx, project.id, { type: "Normal", reason: "Created", message: `project ${p.name} created (generation 1)` });
+      // Revision 1 gets the same audit line as any later revision (see addRevision).
+      if (revision) await event(tx, project.id, { type: "Normal", reason: "RevisionQueued", message: `revision 1 queued: ${revision.image}` });
       await wake(tx, project.id);
       return { project, revision };
     });

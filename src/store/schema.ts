@@ -106,6 +106,8 @@ export const leases = pgTable("leases", {
   attempts: integer("attempts").notNull().default(0),
   lastOutcome: text("last_outcome"),
   passes: integer("passes").notNull().default(0),
+  /** Bumped by every desired-state write; a pass that saw an older value leaves the project due. */
+  wakes: integer("wakes").notNull().default(0),
 }, (t) => [index("leases_due_idx").on(t.dueAt)]);
 
 export const apiTokens = pgTable("api_tokens", {

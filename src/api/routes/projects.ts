@@ -9,7 +9,7 @@ import type { ApiDeps } from "../server.js";
 import { applyPatch, newProjectFromBody } from "../projectInput.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, ListQuery, listOf, Problem, Project, ProjectCreate, ProjectPatch } from "../schemas.js";
-import { decodeCursor, encodeCursor, projectView } from "../views.js";
+import { decodeNameCursor, encodeCursor, projectView } from "../views.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -34,7 +34,7 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
     schema: { tags: ["projects"], security, querystring: ListQuery, response: { 200: listOf(Project), ...errors } },
   }, async (req) => {
     const limit = Number(req.query.limit ?? 50);
-    const rows = await listProjects(deps.store, limit + 1, decodeCursor(req.query.cursor));
+    const rows = await listProjects(deps.store, limit + 1, decodeNameCursor(req.query.cursor));
     const page = rows.slice(0, limit);
     return { items: page.map(projectView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].name) : null };
   });

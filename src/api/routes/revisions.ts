@@ -6,7 +6,7 @@ import { RESERVED_ENV } from "../../model/project.js";
 import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, ListQuery, listOf, Problem, Revision, RevisionCreate, RevisionParams } from "../schemas.js";
-import { decodeCursor, encodeCursor, revisionView } from "../views.js";
+import { decodeNumberCursor, encodeCursor, revisionView } from "../views.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -43,8 +43,7 @@ export const revisionRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fast
   }, async (req) => {
     const p = await project(req.params.idOrName);
     const limit = Number(req.query.limit ?? 50);
-    const before = decodeCursor(req.query.cursor);
-    const rows = await listRevisions(deps.store, p.id, limit + 1, before && /^\d+$/.test(before) ? Number(before) : undefined);
+    const rows = await listRevisions(deps.store, p.id, limit + 1, decodeNumberCursor(req.query.cursor));
     const page = rows.slice(0, limit);
     return { items: page.map(revisionView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].number) : null };
   });

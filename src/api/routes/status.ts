@@ -4,9 +4,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { getProject, listEvents, readStatus, requestReconcile } from "../../store/projects.js";
 import type { ApiDeps } from "../server.js";
-import { notFound } from "../problem.js";
+import { badRequest, notFound } from "../problem.js";
 import { Event, EventsQuery, IdOrName, listOf, Problem, Status } from "../schemas.js";
-import { decodeCursor, encodeCursor, eventView, statusView } from "../views.js";
+import { decodeNumberCursor, encodeCursor, eventView, statusView } from "../views.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
@@ -31,11 +31,11 @@ export const statusRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastif
   }, async (req) => {
     const p = await project(req.params.idOrName);
     const limit = Number(req.query.limit ?? 50);
-    const before = decodeCursor(req.query.cursor);
-    const rows = await listEvents(deps.store, p.id, limit + 1, {
-      since: req.query.since ? new Date(req.query.since) : undefined,
-      beforeId: before && /^\d+$/.test(before) ? Number(before) : undefined,
-    });
+    const beforeId = decodeNumberCursor(req.query.cursor);
+    const since = req.query.since === undefined ? undefined : new Date(req.query.since);
+    // RFC 3339 allows what Date cannot hold (a leap second, "23:59:60"); that is a bad query, not a 500.
+    if (since && Number.isNaN(since.getTime())) throw badRequest("query.since", "is not a time this API can compare");
+    const rows = await listEvents(deps.store, p.id, limit + 1, { since, beforeId });
     const page = rows.slice(0, limit);
     return { items: page.map(eventView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null };
   });

@@ -5,11 +5,12 @@ import { Type } from "typebox";
 import { mintToken, revokeToken } from "../../store/tokens.js";
 import type { ApiDeps } from "../server.js";
 import { notFound } from "../problem.js";
-import { Problem, TokenCreate } from "../schemas.js";
+import { Problem, TokenCreate, TokenParams } from "../schemas.js";
 
 const security = [{ bearer: [] }];
 
-export const tokenRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify) => {
+/** `onRevoke` lets the authenticator forget what it cached, so a revoked token fails on its next use. */
+export const tokenRoutes = (deps: ApiDeps, onRevoke: () => void): FastifyPluginAsync => async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post("/v1/tokens", {
     schema: {
@@ -22,11 +23,12 @@ export const tokenRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
   });
   app.delete("/v1/tokens/:id", {
     schema: {
-      tags: ["tokens"], security, params: Type.Object({ id: Type.String({ format: "uuid" }) }, { additionalProperties: false }),
+      tags: ["tokens"], security, params: TokenParams,
       response: { 204: Type.Null(), 400: Problem, 401: Problem, 403: Problem, 404: Problem },
     },
   }, async (req, reply) => {
     if (!(await revokeToken(deps.store, req.params.id))) throw notFound(`token ${req.params.id}`);
+    onRevoke();
     return reply.status(204).send(null);
   });
 };

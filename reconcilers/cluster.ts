@@ -1,0 +1,36 @@
+// The account's shared ECS cluster `langgraph-cloud-cluster` (one per account and region, used by every
+// project there). Checked once per account per resync interval; recreated if deleted.
+// AWS calls: ecs:DescribeClusters, ecs:CreateCluster (idempotent by name in AWS).
+import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
+import { CLUSTER_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
+import type { PassContext, Step } from "./types.js";
+import { done } from "./types.js";
+
+export const cluster: Step = {
+  kind: "Cluster",
+  condition: "ServicesReady",
+  async plan(ctx: PassContext) {
+    const key = `cluster|${ctx.aws.accountId}|${ctx.aws.region}`;
+    if (ctx.cache.get<boolean>(key)) return { actions: [], after: done("ClusterActive", `${CLUSTER_NAME} is active`) };
+    const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
+    const c = out.clusters?.find((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE");
+    if (c) {
+      ctx.cache.set(key, true, ctx.resyncMs);
+      return { actions: [], after: done("ClusterActive", `${CLUSTER_NAME} is active`) };
+    }
+    return {
+      actions: [{
+        verb: "create", kind: "Cluster", resource: CLUSTER_NAME, reason: "cluster does not exist",
+        event: { type: out.clusters?.length ? "Warning" : "Normal", reason: "Created", message: `created ECS cluster ${CLUSTER_NAME}${out.clusters?.length ? " (it had been deleted)" : ""}`, resource: CLUSTER_NAME },
+        run: async () => {
+          await ctx.aws.ecs.send(new CreateClusterCommand({
+            clusterName: CLUSTER_NAME, tags: [{ key: TAG_MANAGED_BY, value: ctx.operatorId }],
+            settings: [{ name: "containerInsights", value: "enabled" }],
+          }));
+          ctx.cache.delete(`services|${ctx.aws.accountId}|${ctx.aws.region}`);
+        },
+      }],
+      after: done("ClusterActive", `${CLUSTER_NAME} created`),
+    };
+  },
+};

@@ -1,0 +1,192 @@
+// RDS instance `lg-<p>` (absent when database.mode is external): postgres, in the DB subnet group and
+// the service SG, storage encrypted; prod adds Multi-AZ, 7-day backups and deletion protection.
+// AWS calls: DescribeDBInstances, CreateDBInstance, ModifyDBInstance, StartDBInstance,
+// AddTagsToResource, DeleteDBInstance; PutSecretValue to publish the endpoint in the postgres secret.
+// Idempotent create: the identifier is deterministic; DBInstanceAlreadyExists means an earlier attempt
+// won, and the next pass adopts it only if it carries our byoc:project-id.
+import {
+  AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand,
+  StartDBInstanceCommand, type DBInstance, type ModifyDBInstanceCommandInput,
+} from "@aws-sdk/client-rds";
+import { awsErrorCode } from "../src/cloud/errors.js";
+import { projectNames } from "../src/cloud/names.js";
+import { conflict, fromTagList, missingTags, ownershipOf, projectTags, toKeyValue } from "./ownership.js";
+import { postgresUri, putValueAction } from "./secrets.js";
+import type { Action, FieldDiff, PassContext, Step, StepPlan } from "./types.js";
+import { done, requeue } from "./types.js";
+
+const BUSY = new Set(["creating", "backing-up", "modifying", "rebooting", "starting", "stopping", "upgrading", "configuring-enhanced-monitoring", "storage-optimization", "renaming", "resetting-master-credentials", "maintenance"]);
+
+export interface DesiredDb {
+  DBInstanceClass: string;
+  AllocatedStorage: number;
+  EngineVersion: string;
+  MultiAZ: boolean;
+  BackupRetentionPeriod: number;
+  DeletionProtection: boolean;
+}
+
+export function desiredDb(ctx: PassContext): DesiredDb {
+  const d = ctx.project.database;
+  const prod = ctx.project.deploymentType === "prod";
+  return {
+    DBInstanceClass: d.instanceClass!, AllocatedStorage: d.allocatedStorageGb!, EngineVersion: d.engineVersion!,
+    MultiAZ: prod, BackupRetentionPeriod: prod ? 7 : 1, DeletionProtection: prod,
+  };
+}
+
+export async function describeDb(ctx: PassContext, id: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await ctx.aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    return out.DBInstances?.[0];
+  } catch (err) {
+    if (awsErrorCode(err) === "DBInstanceNotFoundFault" || awsErrorCode(err) === "DBInstanceNotFound") return undefined;
+    throw err;
+  }
+}
+
+/** Managed fields that can be changed in place; storage can only grow. */
+export function dbDiffs(actual: DBInstance, want: DesiredDb): { modify: FieldDiff[]; cannot: FieldDiff[] } {
+  const modify: FieldDiff[] = [];
+  const cannot: FieldDiff[] = [];
+  const cmp = (field: keyof DesiredDb, a: unknown) => { if (a !== want[field]) modify.push({ field, actual: String(a), desired: String(want[field]) }); };
+  cmp("DBInstanceClass", actual.PendingModifiedValues?.DBInstanceClass ?? actual.DBInstanceClass);
+  cmp("MultiAZ", actual.MultiAZ);
+  cmp("BackupRetentionPeriod", actual.BackupRetentionPeriod);
+  cmp("DeletionProtection", actual.DeletionProtection);
+  const storage = actual.PendingModifiedValues?.AllocatedStorage ?? actual.AllocatedStorage ?? 0;
+  if (storage < want.AllocatedStorage) modify.push({ field: "AllocatedStorage", actual: String(storage), desired: String(want.AllocatedStorage) });
+  if (storage > want.AllocatedStorage) cannot.push({ field: "AllocatedStorage", actual: String(storage), desired: String(want.AllocatedStorage) });
+  return { modify, cannot };
+}
+
+function createAction(ctx: PassContext, id: string): Action {
+  const want = desiredDb(ctx);
+  return {
+    verb: "create", kind: "DBInstance", resource: id, reason: "DB instance does not exist",
+    event: { type: "Normal", reason: "Created", message: `creating RDS instance ${id} (${want.DBInstanceClass}, ${want.AllocatedStorage} GiB, postgres ${want.EngineVersion})`, resource: id },
+    async run() {
+      const secret = ctx.facts.postgresSecret!;
+      try {
+        await ctx.aws.rds.send(new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id, Engine: "postgres", ...want, DBName: secret.dbname,
+          MasterUsername: secret.username, MasterUserPassword: secret.password, StorageEncrypted: true, StorageType: "gp3",
+          DBSubnetGroupName: ctx.facts.dbSubnetGroup, VpcSecurityGroupIds: [ctx.facts.serviceSecurityGroupId!], PubliclyAccessible: false,
+          CopyTagsToSnapshot: true, Tags: toKeyValue(projectTags(ctx)),
+        }));
+      } catch (err) {
+        if (awsErrorCode(err) !== "DBInstanceAlreadyExists" && awsErrorCode(err) !== "DBInstanceAlreadyExistsFault") throw new Error(`create DB instance ${id}`, { cause: err });
+      }
+    },
+  };
+}
+
+async function planDatabase(ctx: PassContext): Promise<StepPlan> {
+  if (ctx.project.database.mode === "external") {
+    return { actions: [], after: done("ExternalDatabase", "using the project's own Postgres (POSTGRES_URI_CUSTOM)") };
+  }
+  const id = projectNames(ctx.project.name).dbInstance;
+  const db = await describeDb(ctx, id);
+  if (!db) {
+    if (!ctx.facts.postgresSecret) return { actions: [], after: requeue(ctx.pollMs, "WaitingForSecret", "the postgres secret is not readable yet") };
+    return { actions: [createAction(ctx, id)], after: requeue(ctx.pollMs, "Creating", `RDS instance ${id} is being created`) };
+  }
+  const tags = fromTagList(db.TagList);
+  if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`RDS instance ${id}`, tags, ctx.resyncMs) };
+  const status = db.DBInstanceStatus ?? "unknown";
+  ctx.observe({ kind: "DBInstance", name: id, arn: db.DBInstanceArn ?? null, phase: status, lastError: null });
+  if (status === "deleting") return { actions: [], after: requeue(ctx.pollMs, "Deleting", `RDS instance ${id} is being deleted out of band; will recreate it`) };
+  if (status === "stopped") {
+    return {
+      actions: [{
+        verb: "start", kind: "DBInstance", resource: id, reason: "instance is stopped",
+        event: { type: "Warning", reason: "Started", message: `RDS instance ${id} was stopped out of band; starting it`, resource: id },
+        run: async () => { await ctx.aws.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })); },
+      }],
+      after: requeue(ctx.pollMs, "Starting", `RDS instance ${id} is starting`),
+    };
+  }
+  if (BUSY.has(status)) return { actions: [], after: requeue(ctx.pollMs, status === "creating" ? "Creating" : "Busy", `RDS instance ${id} is ${status}`) };
+  return planAvailable(ctx, db, id, tags);
+}
+
+function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Record<string, string>): StepPlan {
+  const actions: Action[] = [];
+  const { modify, cannot } = dbDiffs(db, desiredDb(ctx));
+  if (modify.length) {
+    const want = desiredDb(ctx);
+    actions.push({
+      verb: "update", kind: "DBInstance", resource: id, reason: "managed fields differ", diffs: modify,
+      event: { type: "Normal", reason: "DriftRepaired", message: `RDS instance ${id}: ${modify.map((d) => `${d.field} ${d.actual} → ${d.desired}`).join(", ")}`, resource: id },
+      run: async () => {
+        const input: Record<string, unknown> = { DBInstanceIdentifier: id, ApplyImmediately: true };
+        for (const d of modify) input[d.field] = want[d.field as keyof typeof want];
+        await ctx.aws.rds.send(new ModifyDBInstanceCommand(input as unknown as ModifyDBInstanceCommandInput));
+      },
+    });
+  }
+  const missing = missingTags(tags, projectTags(ctx));
+  if (Object.keys(missing).length) {
+    actions.push({
+      verb: "tag", kind: "DBInstance", resource: id, reason: "tags drifted",
+      diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
+      event: { type: "Normal", reason: "DriftRepaired", message: `RDS instance ${id}: restored tags ${Object.keys(missing).join(", ")}`, resource: id },
+      run: async () => { await ctx.aws.rds.send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: toKeyValue(missing) })); },
+    });
+  }
+  const endpoint = db.Endpoint?.Address ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 } : undefined;
+  ctx.facts.dbEndpoint = endpoint;
+  const secret = ctx.facts.postgresSecret;
+  if (endpoint && secret && ctx.facts.postgresSecretArn && (secret.host !== endpoint.host || secret.port !== endpoint.port || !secret.uri)) {
+    const next = { ...secret, host: endpoint.host, port: endpoint.port };
+    const value = { ...next, uri: postgresUri(next) };
+    actions.push(putValueAction(ctx, ctx.facts.postgresSecretArn, projectNames(ctx.project.name).postgresSecret, JSON.stringify(value), `publish the endpoint of ${id}`));
+    ctx.facts.postgresSecret = value;
+  }
+  if (cannot.length) {
+    const d = cannot[0];
+    return { actions, after: { kind: "blocked", synced: false, reason: "CannotShrinkStorage", afterMs: ctx.resyncMs, message: `RDS cannot shrink ${id} storage from ${d.actual} to ${d.desired} GiB; set allocatedStorageGb ≥ ${d.actual}` } };
+  }
+  return { actions, after: modify.length ? requeue(ctx.pollMs, "Modifying", `RDS instance ${id} is being modified`) : done("Available", `RDS instance ${id} is available`) };
+}
+
+async function planDeleteDatabase(ctx: PassContext): Promise<StepPlan> {
+  if (ctx.project.database.mode === "external") return { actions: [], after: done("ExternalDatabase", "nothing to delete") };
+  const id = projectNames(ctx.project.name).dbInstance;
+  const db = await describeDb(ctx, id);
+  if (!db) return { actions: [], after: done("Deleted", `RDS instance ${id} is gone`) };
+  if (ownershipOf(fromTagList(db.TagList), ctx.project.id) === "foreign") return { actions: [], after: done("NotOurs", `RDS instance ${id} is not ours; left alone`) };
+  if (db.DBInstanceStatus === "deleting") return { actions: [], after: requeue(ctx.pollMs, "Deleting", `RDS instance ${id} is being deleted`) };
+  if (BUSY.has(db.DBInstanceStatus ?? "")) return { actions: [], after: requeue(ctx.pollMs, "Busy", `RDS instance ${id} is ${db.DBInstanceStatus}; deleting when it settles`) };
+  const snapshot = ctx.project.deletionPolicy === "snapshot" ? projectNames(ctx.project.name).finalSnapshot(new Date()) : undefined;
+  const actions: Action[] = [];
+  if (db.DeletionProtection) {
+    actions.push({
+      verb: "update", kind: "DBInstance", resource: id, reason: "deletion protection must be off to delete",
+      event: { type: "Normal", reason: "DeletionProtectionOff", message: `RDS instance ${id}: turned deletion protection off to delete it`, resource: id },
+      run: async () => { await ctx.aws.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })); },
+    });
+    return { actions, after: requeue(ctx.pollMs, "Modifying", `turning off deletion protection on ${id}`) };
+  }
+  actions.push({
+    verb: "delete", kind: "DBInstance", resource: id, reason: "project deleted",
+    event: { type: "Normal", reason: "Deleted", message: snapshot ? `deleting RDS instance ${id} with final snapshot ${snapshot}` : `deleting RDS instance ${id} without a final snapshot (deletionPolicy delete)`, resource: id },
+    run: async () => {
+      try {
+        await ctx.aws.rds.send(new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: id, ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot, SkipFinalSnapshot: false } : { SkipFinalSnapshot: true }), DeleteAutomatedBackups: !snapshot,
+        }));
+      } catch (err) {
+        if (awsErrorCode(err) !== "DBInstanceNotFoundFault" && awsErrorCode(err) !== "InvalidDBInstanceState") throw new Error(`delete DB instance ${id}`, { cause: err });
+      }
+    },
+  });
+  return { actions, after: requeue(ctx.pollMs, "Deleting", `RDS instance ${id} is being deleted`) };
+}
+
+export const database: Step = {
+  kind: "DBInstance",
+  condition: "DatabaseReady",
+  plan: planDatabase,
+  planDelete: planDeleteDatabase,
+};

@@ -1,0 +1,46 @@
+// The account's shared log group `/aws/ecs/langgraph-cloud` (streams prefixed by project name), 30-day
+// retention. Checked once per account per resync interval; recreated if deleted.
+// AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy.
+import { CreateLogGroupCommand, DescribeLogGroupsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { awsErrorCode } from "../src/cloud/errors.js";
+import { LOG_GROUP_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
+import type { Action, PassContext, Step } from "./types.js";
+import { done } from "./types.js";
+
+export const RETENTION_DAYS = 30;
+
+export const logGroup: Step = {
+  kind: "LogGroup",
+  condition: "ServicesReady",
+  async plan(ctx: PassContext) {
+    const key = `loggroup|${ctx.aws.accountId}|${ctx.aws.region}`;
+    if (ctx.cache.get<boolean>(key)) return { actions: [], after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
+    const out = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: LOG_GROUP_NAME }));
+    const g = out.logGroups?.find((x) => x.logGroupName === LOG_GROUP_NAME);
+    const actions: Action[] = [];
+    if (!g) {
+      actions.push({
+        verb: "create", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "log group does not exist",
+        event: { type: "Normal", reason: "Created", message: `created log group ${LOG_GROUP_NAME} (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME },
+        run: async () => {
+          try {
+            await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP_NAME, tags: { [TAG_MANAGED_BY]: ctx.operatorId } }));
+          } catch (err) {
+            if (awsErrorCode(err) !== "ResourceAlreadyExistsException") throw new Error(`create log group ${LOG_GROUP_NAME}`, { cause: err });
+          }
+          await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS }));
+        },
+      });
+    } else if (g.retentionInDays !== RETENTION_DAYS) {
+      actions.push({
+        verb: "update", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "retention drifted",
+        diffs: [{ field: "retentionInDays", actual: String(g.retentionInDays ?? "never expire"), desired: String(RETENTION_DAYS) }],
+        event: { type: "Normal", reason: "DriftRepaired", message: `log group ${LOG_GROUP_NAME}: retentionInDays ${g.retentionInDays ?? "never expire"} → ${RETENTION_DAYS}`, resource: LOG_GROUP_NAME },
+        run: async () => { await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS })); },
+      });
+    } else {
+      ctx.cache.set(key, true, ctx.resyncMs);
+    }
+    return { actions, after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
+  },
+};

@@ -1,0 +1,106 @@
+// One reconcile pass over one project: the steps of SPEC §5 in order (credentials → network → secrets
+// → database → cluster/log group → task definitions → services → rollout), or the deletion steps in
+// reverse. Each step plans, then its actions are applied (or only listed, for a dry run). The pass stops
+// at the first step that is not done; the engine turns the step outcomes into conditions and a requeue.
+import type { Logger } from "pino";
+import type { AwsClients, Cloud } from "../src/cloud/clients.js";
+import { awsErrorCode, errorMessage, isThrottle, rootAwsError } from "../src/cloud/errors.js";
+import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
+import { cluster } from "./cluster.js";
+import { credentials } from "./credentials.js";
+import { database } from "./database.js";
+import { logGroup } from "./logGroup.js";
+import { network } from "./network.js";
+import { rollout } from "./rollout.js";
+import { secrets } from "./secrets.js";
+import { services } from "./services.js";
+import { taskDefinitions } from "./taskDefinitions.js";
+import type { Action, FieldDiff, Intents, Outcome, PassCache, PassContext, Step } from "./types.js";
+
+export const CREATE_STEPS: Step[] = [credentials, network, secrets, database, cluster, logGroup, taskDefinitions, services, rollout];
+export const DELETE_STEPS: Step[] = [credentials, network, services, taskDefinitions, database, secrets];
+
+export interface StepResult {
+  kind: string;
+  condition: ConditionType;
+  outcome: Outcome | { kind: "error"; code: string; message: string; throttled: boolean };
+  durationMs: number;
+}
+
+export interface PlannedAction { verb: string; kind: string; resource: string; reason: string; diffs: FieldDiff[] }
+
+export interface PassResult {
+  steps: StepResult[];
+  observations: ResourceObservation[];
+  events: EventRecord[];
+  revisionUpdates: Array<{ number: number; status: RevisionStatus; message: string }>;
+  planned: PlannedAction[];
+  /** Deletion path only: every step done, the rows may go. */
+  deleted: boolean;
+}
+
+export interface PassDeps {
+  cloud: Cloud;
+  operatorId: string;
+  cache: PassCache;
+  intents: Intents;
+  log: Logger;
+  pollMs: number;
+  resyncMs: number;
+  dryRun?: boolean;
+}
+
+export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
+  const result: PassResult = { steps: [], observations: [], events: [], revisionUpdates: [], planned: [], deleted: false };
+  const ctx: PassContext = {
+    project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
+    facts: {}, intents: deps.intents, cache: deps.cache,
+    aws: undefined as unknown as AwsClients,
+    async connect() {
+      ctx.aws = await deps.cloud.clientsFor(project.roleArn, project.externalId, project.region);
+      return ctx.aws;
+    },
+    observe: (r) => { result.observations.push(r); },
+    emit: (e) => { result.events.push(e); },
+    setRevisionStatus: (number, status, message) => {
+      result.revisionUpdates.push({ number, status, message });
+      const r = project.revisions.find((x) => x.number === number);
+      if (r) r.status = status;
+    },
+  };
+  const steps = project.deleting ? DELETE_STEPS : CREATE_STEPS;
+  for (const step of steps) {
+    const started = Date.now();
+    const outcome = await runStep(ctx, step, project.deleting, result);
+    result.steps.push({ kind: step.kind, condition: step.condition, outcome, durationMs: Date.now() - started });
+    if (outcome.kind !== "done") break;
+  }
+  result.deleted = project.deleting && result.steps.length === steps.length && result.steps.every((s) => s.outcome.kind === "done");
+  return result;
+}
+
+async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult): Promise<StepResult["outcome"]> {
+  let current: Action | undefined;
+  try {
+    const plan = deleting && step.planDelete ? await step.planDelete(ctx) : await step.plan(ctx);
+    for (const action of plan.actions) {
+      result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
+      if (ctx.dryRun) continue;
+      current = action;
+      await action.run();
+      ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: action.event.reason }, action.event.message);
+      result.events.push(action.event);
+    }
+    return plan.after;
+  } catch (err) {
+    const root = rootAwsError(err);
+    const code = awsErrorCode(root);
+    const message = current ? `${current.verb} ${current.kind} ${current.resource}: ${errorMessage(root)}` : `${step.kind}: ${errorMessage(root)}`;
+    ctx.log.warn({ step: step.kind, code, resource: current?.resource }, message);
+    if (current) {
+      result.observations.push({ kind: current.kind, name: current.resource, arn: null, phase: "Error", lastError: { code, message: errorMessage(root) } });
+      result.events.push({ type: "Warning", reason: code, message, resource: current.resource });
+    }
+    return { kind: "error", code, message, throttled: isThrottle(root) };
+  }
+}

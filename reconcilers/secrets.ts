@@ -1,0 +1,177 @@
+// Secrets Manager: `langgraph-cloud/<p>/postgres` (DB credentials; the password is generated here and
+// lives only in the customer's account) and `langgraph-cloud/<p>/env` (the project's secrets as JSON).
+// AWS calls: ListSecrets (metadata of both, incl. planned deletion), BatchGetSecretValue, CreateSecret,
+// PutSecretValue, RestoreSecret, TagResource, DeleteSecret.
+// Idempotent create: ClientRequestToken from an intent row, reused after a crash; ResourceExists → adopt.
+import {
+  BatchGetSecretValueCommand, CreateSecretCommand, DeleteSecretCommand, ListSecretsCommand, PutSecretValueCommand,
+  RestoreSecretCommand, TagResourceCommand, type SecretListEntry,
+} from "@aws-sdk/client-secrets-manager";
+import { randomBytes } from "node:crypto";
+import { awsErrorCode } from "../src/cloud/errors.js";
+import { projectNames, TAG_PROJECT_ID } from "../src/cloud/names.js";
+import { conflict, fromTagList, missingTags, ownershipOf, projectTags, toKeyValue } from "./ownership.js";
+import type { Action, Outcome, PassContext, PostgresSecret, Step, StepPlan } from "./types.js";
+import { done, requeue } from "./types.js";
+
+export const DB_USERNAME = "langgraph";
+export const DB_NAME = "langgraph";
+const RECOVERY_WINDOW_DAYS = 7;
+
+/** RDS forbids / @ " and spaces in master passwords; base64url minus - and _ keeps it safe. */
+export const generatePassword = () => randomBytes(32).toString("base64url").replace(/[-_]/g, "").slice(0, 32);
+
+export function postgresUri(s: Omit<PostgresSecret, "uri">): string {
+  return `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
+}
+
+function fromExternalUri(uri: string): PostgresSecret {
+  const u = new URL(uri);
+  return {
+    username: decodeURIComponent(u.username), password: decodeURIComponent(u.password), host: u.hostname,
+    port: Number(u.port || 5432), dbname: u.pathname.replace(/^\//, "") || "postgres", uri,
+  };
+}
+
+/** Stable JSON for comparing secret values without caring about key order. */
+const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.keys(v).sort().map((k) => [k, v[k]]));
+
+async function listOurSecrets(ctx: PassContext): Promise<Map<string, SecretListEntry>> {
+  const prefix = `langgraph-cloud/${ctx.project.name}/`;
+  const out = await ctx.aws.secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [prefix] }], IncludePlannedDeletion: true, MaxResults: 20 }));
+  return new Map((out.SecretList ?? []).filter((s) => s.Name?.startsWith(prefix)).map((s) => [s.Name!, s]));
+}
+
+function createAction(ctx: PassContext, name: string, value: () => string): Action {
+  return {
+    verb: "create", kind: "Secret", resource: name, reason: "secret does not exist",
+    event: { type: "Normal", reason: "Created", message: `created secret ${name}`, resource: name },
+    async run() {
+      const token = await ctx.intents.begin("Secret", name);
+      try {
+        const out = await ctx.aws.secrets.send(new CreateSecretCommand({
+          Name: name, SecretString: value(), ClientRequestToken: token, Tags: toKeyValue(projectTags(ctx)),
+          Description: `Managed by byoc-operator for project ${ctx.project.name}`,
+        }));
+        await ctx.intents.resolve("Secret", name, out.ARN!);
+      } catch (err) {
+        // Created by an earlier attempt whose answer we lost: the next pass adopts it by its tag.
+        if (awsErrorCode(err) !== "ResourceExistsException") throw new Error(`create secret ${name}`, { cause: err });
+      }
+    },
+  };
+}
+
+async function planSecrets(ctx: PassContext): Promise<StepPlan> {
+  const names = projectNames(ctx.project.name);
+  const existing = await listOurSecrets(ctx);
+  const actions: Action[] = [];
+  const wanted = [names.postgresSecret, names.envSecret];
+  const live: string[] = [];
+  for (const name of wanted) {
+    const s = existing.get(name);
+    if (!s) {
+      const value = name === names.envSecret
+        ? () => JSON.stringify(ctx.project.secrets)
+        : () => JSON.stringify(initialPostgresSecret(ctx));
+      actions.push(createAction(ctx, name, value));
+      continue;
+    }
+    const tags = fromTagList(s.Tags);
+    if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`secret ${name}`, tags, ctx.resyncMs) };
+    if (s.DeletedDate) {
+      actions.push({
+        verb: "restore", kind: "Secret", resource: name, reason: `scheduled for deletion on ${s.DeletedDate.toISOString()}`,
+        event: { type: "Warning", reason: "Restored", message: `secret ${name} was scheduled for deletion out of band; restored it`, resource: name },
+        run: async () => { await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: s.ARN })); },
+      });
+    }
+    const missing = missingTags(tags, projectTags(ctx));
+    if (Object.keys(missing).length) {
+      actions.push({
+        verb: "tag", kind: "Secret", resource: name, reason: "tags drifted",
+        diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
+        event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: restored tags ${Object.keys(missing).join(", ")}`, resource: name },
+        run: async () => { await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: s.ARN, Tags: toKeyValue(missing) })); },
+      });
+    }
+    if (name === names.postgresSecret) ctx.facts.postgresSecretArn = s.ARN;
+    else ctx.facts.envSecretArn = s.ARN;
+    if (!s.DeletedDate) live.push(s.ARN!);
+  }
+  if (actions.some((a) => a.verb === "create" || a.verb === "restore")) {
+    return { actions, after: requeue(1000, "Creating", "secrets being created or restored") };
+  }
+  actions.push(...(await planValues(ctx, live)));
+  ctx.facts.envSecretKeys = Object.keys(ctx.project.secrets).sort();
+  return { actions, after: done("SecretsInSync", "both secrets exist with the desired values") };
+}
+
+function initialPostgresSecret(ctx: PassContext): PostgresSecret {
+  if (ctx.project.database.mode === "external" && ctx.project.databaseUri) return fromExternalUri(ctx.project.databaseUri);
+  const base = { username: DB_USERNAME, password: generatePassword(), host: "", port: 5432, dbname: DB_NAME };
+  return { ...base, uri: "" };
+}
+
+async function planValues(ctx: PassContext, arns: string[]): Promise<Action[]> {
+  if (arns.length === 0) return [];
+  const names = projectNames(ctx.project.name);
+  const out = await ctx.aws.secrets.send(new BatchGetSecretValueCommand({ SecretIdList: arns }));
+  const actions: Action[] = [];
+  for (const v of out.SecretValues ?? []) {
+    const parsed = safeParse(v.SecretString);
+    if (v.Name === names.envSecret) {
+      if (canonical(parsed) !== canonical(ctx.project.secrets)) {
+        actions.push(putValueAction(ctx, v.ARN!, names.envSecret, JSON.stringify(ctx.project.secrets), "value differs from the project's secrets"));
+      }
+    } else if (v.Name === names.postgresSecret) {
+      const current = parsed as unknown as PostgresSecret;
+      ctx.facts.postgresSecret = current;
+      if (ctx.project.database.mode === "external" && ctx.project.databaseUri && current.uri !== ctx.project.databaseUri) {
+        const desired = fromExternalUri(ctx.project.databaseUri);
+        ctx.facts.postgresSecret = desired;
+        actions.push(putValueAction(ctx, v.ARN!, names.postgresSecret, JSON.stringify(desired), "external database URI differs"));
+      }
+    }
+  }
+  return actions;
+}
+
+function safeParse(s: string | undefined): Record<string, unknown> {
+  try { return JSON.parse(s ?? "{}"); } catch { return {}; }
+}
+
+export function putValueAction(ctx: PassContext, arn: string, name: string, value: string, why: string): Action {
+  return {
+    verb: "update", kind: "Secret", resource: name, reason: why,
+    diffs: [{ field: "SecretString", actual: "(differs; value not shown)", desired: "(desired; value not shown)" }],
+    event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: ${why}; wrote the desired value (values not shown)`, resource: name },
+    run: async () => { await ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })); },
+  };
+}
+
+async function planDeleteSecrets(ctx: PassContext): Promise<StepPlan> {
+  const existing = await listOurSecrets(ctx);
+  const actions: Action[] = [];
+  for (const s of existing.values()) {
+    const tags = fromTagList(s.Tags);
+    if (tags[TAG_PROJECT_ID] !== ctx.project.id || s.DeletedDate) continue;
+    actions.push({
+      verb: "delete", kind: "Secret", resource: s.Name!, reason: "project deleted",
+      event: { type: "Normal", reason: "Deleted", message: `secret ${s.Name} scheduled for deletion (${RECOVERY_WINDOW_DAYS}-day recovery window)`, resource: s.Name },
+      run: async () => {
+        await ctx.aws.secrets.send(new DeleteSecretCommand({ SecretId: s.ARN, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }));
+        await ctx.intents.clear("Secret", s.Name!);
+      },
+    });
+  }
+  const after: Outcome = actions.length ? requeue(1000, "Deleting", "secrets being deleted") : done("Deleted", "secrets deleted");
+  return { actions, after };
+}
+
+export const secrets: Step = {
+  kind: "Secret",
+  condition: "SecretsReady",
+  plan: planSecrets,
+  planDelete: planDeleteSecrets,
+};

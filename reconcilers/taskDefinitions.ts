@@ -1,0 +1,162 @@
+// Task definitions, families `lg-<p>-api`, `lg-<p>-queue`, `lg-<p>-redis`: one registration per distinct
+// spec. The spec's hash is a tag (byoc:spec-hash), so re-registering the same spec — after a crash, or a
+// rollback to an old revision — finds the existing one instead of creating a duplicate.
+// AWS calls: ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition (cached by ARN: they are immutable),
+// ecs:RegisterTaskDefinition, ecs:DeregisterTaskDefinition.
+import {
+  DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
+  type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type TaskDefinition,
+} from "@aws-sdk/client-ecs";
+import { createHash } from "node:crypto";
+import { LOG_GROUP_NAME, projectNames, SERVICE_ROLES, TAG_PROJECT_ID, TAG_SPEC_HASH, type ServiceRole } from "../src/cloud/names.js";
+import type { Revision } from "../src/model/project.js";
+import { fromTagList, projectTags, toLowerKeyValue } from "./ownership.js";
+import { describeProjectServices, resolveTargetRevision } from "./rollout.js";
+import type { Action, PassContext, Step, StepPlan } from "./types.js";
+import { done } from "./types.js";
+
+export const TAG_REVISION = "byoc:revision";
+export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7.4";
+const KEEP_INACTIVE_REVISIONS = 5;
+
+export function specHash(input: RegisterTaskDefinitionCommandInput): string {
+  const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
+    : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+  return createHash("sha256").update(JSON.stringify(sortKeys({ ...input, tags: undefined }))).digest("hex").slice(0, 16);
+}
+
+const envList = (env: Record<string, string>) => Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
+
+function logConfig(ctx: PassContext) {
+  return { logDriver: "awslogs" as const, options: { "awslogs-group": LOG_GROUP_NAME, "awslogs-region": ctx.aws.region, "awslogs-stream-prefix": ctx.project.name } };
+}
+
+/** The register input for one role; `rev` is the revision to run (api/queue only). */
+export function desiredTaskDefinition(ctx: PassContext, role: ServiceRole, rev: Revision | undefined): RegisterTaskDefinitionCommandInput {
+  const p = ctx.project;
+  const names = projectNames(p.name);
+  const base = {
+    family: names.family(role), networkMode: "awsvpc" as const, requiresCompatibilities: ["FARGATE" as const],
+    executionRoleArn: ctx.facts.executionRoleArn, runtimePlatform: { operatingSystemFamily: "LINUX" as const, cpuArchitecture: "X86_64" as const },
+  };
+  if (role === "redis") {
+    return {
+      ...base, cpu: "256", memory: "512",
+      containerDefinitions: [{ name: "redis", image: REDIS_IMAGE, essential: true, portMappings: [{ containerPort: 6379, protocol: "tcp" }], logConfiguration: logConfig(ctx) }],
+      tags: toLowerKeyValue(projectTags(ctx)),
+    };
+  }
+  const r = p.resources[role];
+  const env = {
+    ...p.env, ...(rev?.env ?? {}),
+    PORT: "8000", REDIS_URI: `redis://${names.service("redis")}:6379`,
+    LANGSMITH_HOST_PROJECT_ID: p.id, LANGSMITH_HOST_REVISION_ID: rev?.id ?? "",
+    ...(role === "queue" ? { N_JOBS_PER_WORKER: "10" } : {}),
+  };
+  const pgArn = ctx.facts.postgresSecretArn;
+  const secrets = [
+    { name: "POSTGRES_URI", valueFrom: `${pgArn}:uri::` },
+    { name: "DATABASE_URI", valueFrom: `${pgArn}:uri::` },
+    ...(ctx.facts.envSecretKeys ?? []).map((k) => ({ name: k, valueFrom: `${ctx.facts.envSecretArn}:${k}::` })),
+  ];
+  const container: ContainerDefinition = {
+    name: role, image: rev?.image, essential: true, environment: envList(env), secrets, logConfiguration: logConfig(ctx),
+    ...(role === "api" ? {
+      portMappings: [{ containerPort: 8000, protocol: "tcp" as const }],
+      healthCheck: { command: ["CMD-SHELL", "curl -fsS http://localhost:8000/ok || exit 1"], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
+    } : {}),
+  };
+  return {
+    ...base, cpu: String(r.cpu), memory: String(r.memoryMb), containerDefinitions: [container],
+    tags: [...toLowerKeyValue(projectTags(ctx)), ...(rev ? [{ key: TAG_REVISION, value: String(rev.number) }] : [])],
+  };
+}
+
+export async function describeTaskDefinitionCached(ctx: PassContext, arn: string): Promise<{ td: TaskDefinition; tags: Record<string, string> } | undefined> {
+  const key = `tdarn|${arn}`;
+  const hit = ctx.cache.get<{ td: TaskDefinition; tags: Record<string, string> }>(key);
+  if (hit) return hit;
+  try {
+    const out = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }));
+    const v = { td: out.taskDefinition!, tags: fromTagList(out.tags) };
+    // Immutable except for status; an INACTIVE one is looked at again after the resync interval.
+    ctx.cache.set(key, v, v.td.status === "ACTIVE" ? ctx.resyncMs * 10 : ctx.resyncMs);
+    return v;
+  } catch (err) {
+    if ((err as { name?: string }).name === "ClientException") return undefined;
+    throw err;
+  }
+}
+
+/** An ACTIVE registration of this family with this spec hash, newest first. */
+async function findRegistered(ctx: PassContext, family: string, hash: string): Promise<string | undefined> {
+  const cacheKey = `td|${ctx.aws.accountId}|${ctx.aws.region}|${family}|${hash}`;
+  const cached = ctx.cache.get<string>(cacheKey);
+  if (cached) return cached;
+  const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: 10 }));
+  for (const arn of list.taskDefinitionArns ?? []) {
+    if (arn.split("/").pop()!.replace(/:\d+$/, "") !== family) continue;
+    const d = await describeTaskDefinitionCached(ctx, arn);
+    if (d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id && d.td.status === "ACTIVE") {
+      ctx.cache.set(cacheKey, arn, ctx.resyncMs);
+      return arn;
+    }
+  }
+  return undefined;
+}
+
+async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
+  await describeProjectServices(ctx);
+  const target = await resolveTargetRevision(ctx);
+  ctx.facts.targetRevision = target;
+  ctx.facts.taskDefinitionArns = {};
+  const actions: Action[] = [];
+  for (const role of SERVICE_ROLES) {
+    if (role !== "redis" && !target) continue;
+    const input = desiredTaskDefinition(ctx, role, role === "redis" ? undefined : target);
+    const hash = specHash(input);
+    const arn = await findRegistered(ctx, input.family!, hash);
+    if (arn) { ctx.facts.taskDefinitionArns[role] = arn; continue; }
+    actions.push({
+      verb: "create", kind: "TaskDefinition", resource: input.family!, reason: `no ACTIVE registration with spec hash ${hash}`,
+      event: { type: "Normal", reason: "Registered", message: `registered task definition ${input.family}${role !== "redis" && target ? ` for revision ${target.number} (${target.image})` : ""}`, resource: input.family },
+      run: async () => {
+        const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: hash }] }));
+        const registered = out.taskDefinition!.taskDefinitionArn!;
+        ctx.facts.taskDefinitionArns![role] = registered;
+        ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, ctx.resyncMs);
+      },
+    });
+    if (ctx.dryRun) ctx.facts.taskDefinitionArns[role] = `${input.family}:(new)`;
+  }
+  return { actions, after: done("TaskDefinitionsRegistered", target ? `task definitions for revision ${target.number}` : "redis task definition (no revision yet)") };
+}
+
+async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
+  const actions: Action[] = [];
+  const names = projectNames(ctx.project.name);
+  for (const role of SERVICE_ROLES) {
+    const family = names.family(role);
+    const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
+    for (const arn of list.taskDefinitionArns ?? []) {
+      if (arn.split("/").pop()!.replace(/:\d+$/, "") !== family) continue;
+      const d = await describeTaskDefinitionCached(ctx, arn);
+      if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
+      actions.push({
+        verb: "delete", kind: "TaskDefinition", resource: arn.split("/").pop()!, reason: "project deleted",
+        event: { type: "Normal", reason: "Deregistered", message: `deregistered task definition ${arn.split("/").pop()}`, resource: family },
+        run: async () => { await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })); ctx.cache.delete(`tdarn|${arn}`); },
+      });
+    }
+  }
+  return { actions, after: done("Deregistered", "task definitions deregistered") };
+}
+
+export { KEEP_INACTIVE_REVISIONS };
+
+export const taskDefinitions: Step = {
+  kind: "TaskDefinition",
+  condition: "ServicesReady",
+  plan: planTaskDefinitions,
+  planDelete: planDeleteTaskDefinitions,
+};

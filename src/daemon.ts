@@ -1,0 +1,93 @@
+// Wires the daemon together: data dir, Postgres (embedded unless DATABASE_URL), migrations, the cloud
+// (sandbox or AWS), the engine and the admin API. Used by `npm start` and by tests that run a real
+// daemon in process.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { buildApi } from "./api/server.js";
+import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "./cloud/clients.js";
+import { SandboxCloud } from "./cloud/sandbox/index.js";
+import { PostgresStateStore } from "./cloud/sandbox/postgres-store.js";
+import type { Config, StaticTokenConfig } from "./config/index.js";
+import { Engine } from "./engine/engine.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createSealer } from "./store/crypto.js";
+import { applyMigrations, connect, type Store } from "./store/db.js";
+import { startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded.js";
+
+export interface Daemon {
+  url: string;
+  adminToken?: string;
+  store: Store;
+  engine: Engine;
+  api: FastifyInstance;
+  sandbox?: SandboxCloud;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+function readOrCreate(file: string, make: () => string): string {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const v = make();
+  writeFileSync(file, `${v}\n`, { mode: 0o600 });
+  return v;
+}
+
+export async function startDaemon(config: Config, logger: Logger, opts: { sandbox?: SandboxCloud; pollMs?: number } = {}): Promise<Daemon> {
+  const dataDir = path.resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    chmodSync(dataDir, 0o755); // the embedded server runs as the postgres user when we are root
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), onLog: (l) => logger.trace({ component: "postgres" }, l) });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir }, "embedded Postgres started");
+  }
+  await applyMigrations(databaseUrl);
+  const store = connect(databaseUrl, { max: Math.min(20, config.concurrency + 5) });
+
+  const keys = config.encryptionKeys ?? [Buffer.from(readOrCreate(path.join(dataDir, "encryption-key"), () => randomBytes(32).toString("base64")), "base64")];
+  const sealer = createSealer(keys);
+  const tokens: StaticTokenConfig[] = [...config.adminTokens];
+  let adminToken: string | undefined;
+  if (tokens.length === 0) {
+    adminToken = readOrCreate(path.join(dataDir, "admin-token"), () => `byoc_${randomBytes(24).toString("base64url")}`);
+    tokens.push({ scope: "write", token: adminToken });
+  }
+
+  const metrics = createMetrics();
+  let sandbox = opts.sandbox;
+  if (config.cloud === "sandbox" && !sandbox) sandbox = SandboxCloud.fromEnv(process.env, new PostgresStateStore(databaseUrl));
+  const cloud = new Cloud({
+    backend: config.cloud === "sandbox" ? sandbox : undefined,
+    baseCredentials: config.cloud === "sandbox" ? SANDBOX_OPERATOR_CREDENTIALS : undefined,
+    operatorId: config.operatorId,
+    onCall: (c) => {
+      metrics.awsCalls.inc({ service: c.service, operation: c.operation, outcome: c.outcome });
+      if (c.throttled) metrics.throttles.inc({ service: c.service });
+    },
+  });
+  const engine = new Engine({
+    store, sealer, cloud, logger, metrics, operatorId: config.operatorId, concurrency: config.concurrency, accountConcurrency: config.accountConcurrency,
+    resyncMs: config.resyncSeconds * 1000, leaseMs: config.leaseSeconds * 1000, pollMs: opts.pollMs ?? config.pollSeconds * 1000,
+  });
+  const api = await buildApi({ store, sealer, metrics, logger, tokens });
+  const url = await api.listen({ host: config.host, port: config.port });
+  await engine.start();
+
+  let stopped = false;
+  return {
+    url, adminToken, store, engine, api, sandbox, metrics,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await engine.stop();
+      await api.close();
+      await store.sql.end({ timeout: 5 });
+      await embedded?.stop();
+    },
+  };
+}

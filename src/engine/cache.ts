@@ -1,0 +1,19 @@
+// A small TTL cache for facts that are the same across passes (immutable task definitions, an
+// account's network and cluster), so a no-drift pass makes only the AWS calls that can find drift.
+import type { PassCache } from "../../reconcilers/types.js";
+
+export class TtlCache implements PassCache {
+  private readonly m = new Map<string, { v: unknown; until: number }>();
+  constructor(private readonly maxEntries = 100_000) {}
+  get<T>(key: string): T | undefined {
+    const e = this.m.get(key);
+    if (!e) return undefined;
+    if (e.until < Date.now()) { this.m.delete(key); return undefined; }
+    return e.v as T;
+  }
+  set<T>(key: string, value: T, ttlMs: number) {
+    if (this.m.size >= this.maxEntries) this.m.delete(this.m.keys().next().value as string);
+    this.m.set(key, { v: value, until: Date.now() + ttlMs });
+  }
+  delete(key: string) { this.m.delete(key); }
+}

@@ -1,0 +1,168 @@
+// The reconcile engine: claims due projects from Postgres with leases, wakes on LISTEN/NOTIFY, runs
+// passes through p-queue with a global and a per-account limit, and writes each pass's result. It
+// knows nothing of AWS: passes are run by the reconcilers, outcomes are settled in outcomes.ts.
+import PQueue from "p-queue";
+import type { Logger } from "pino";
+import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import type { Cloud } from "../cloud/clients.js";
+import type { Metrics } from "../metrics.js";
+import type { Sealer } from "../store/crypto.js";
+import type { Store } from "../store/db.js";
+import { intentsFor } from "../store/intents.js";
+import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim } from "../store/leases.js";
+import { loadProjects, savePass, type LoadedProject } from "../store/passes.js";
+import { DESIRED_CHANNEL } from "../store/projects.js";
+import { TtlCache } from "./cache.js";
+import { settle } from "./outcomes.js";
+
+export interface EngineOptions {
+  store: Store;
+  sealer: Sealer;
+  cloud: Cloud;
+  logger: Logger;
+  metrics: Metrics;
+  operatorId: string;
+  concurrency: number;
+  accountConcurrency: number;
+  resyncMs: number;
+  leaseMs: number;
+  pollMs: number;
+  /** Longest sleep of the claim loop between wake-ups. */
+  idleMs?: number;
+}
+
+export class Engine {
+  private readonly queue: PQueue;
+  private readonly accountQueues = new Map<string, PQueue>();
+  private readonly held = new Set<string>();
+  private readonly cache = new TtlCache();
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private passSeq = 0;
+  readonly log: Logger;
+
+  constructor(private readonly o: EngineOptions) {
+    this.queue = new PQueue({ concurrency: o.concurrency });
+    this.log = o.logger.child({ component: "engine", operator: o.operatorId });
+  }
+
+  async start(): Promise<void> {
+    const listener = await this.o.store.sql.listen(DESIRED_CHANNEL, () => this.wake?.(), () => this.wake?.());
+    this.unlisten = () => listener.unlisten();
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(500, this.o.leaseMs / 3));
+    this.loopDone = this.claimLoop();
+    this.log.info({ concurrency: this.o.concurrency, accountConcurrency: this.o.accountConcurrency, resyncMs: this.o.resyncMs }, "engine started");
+  }
+
+  /** Stop claiming, let in-flight passes finish (up to `graceMs`), release every lease still held. */
+  async stop(graceMs = 25_000): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+    const idle = this.queue.onIdle();
+    await Promise.race([idle, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    clearInterval(this.renewTimer);
+    await this.unlisten?.().catch(() => {});
+    const released = await releaseLeases(this.o.store, this.o.operatorId).catch(() => 0);
+    this.log.info({ released, abandoned: this.held.size }, "engine stopped");
+  }
+
+  get inFlight(): number { return this.held.size; }
+
+  private async claimLoop(): Promise<void> {
+    const idleMs = this.o.idleMs ?? 1000;
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        const free = this.o.concurrency * 2 - this.held.size;
+        const claims = await claimDueProjects(this.o.store, this.o.operatorId, Math.min(free, 500), this.o.leaseMs);
+        claimed = claims.length;
+        if (claims.length) await this.dispatch(claims);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, "claim failed; retrying");
+        await this.sleep(1000);
+        continue;
+      }
+      if (claimed > 0 && this.held.size < this.o.concurrency * 2) continue;
+      const due = await nextDueInMs(this.o.store).catch(() => undefined);
+      await this.sleep(Math.max(10, Math.min(idleMs, due ?? idleMs)));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
+    });
+  }
+
+  private accountQueue(accountId: string): PQueue {
+    let q = this.accountQueues.get(accountId);
+    if (!q) { q = new PQueue({ concurrency: this.o.accountConcurrency }); this.accountQueues.set(accountId, q); }
+    return q;
+  }
+
+  private async dispatch(claims: Claim[]) {
+    for (const c of claims) this.held.add(c.projectId);
+    this.o.metrics.leasesHeld.set(this.held.size);
+    const loaded = await loadProjects(this.o.store, this.o.sealer, claims.map((c) => c.projectId));
+    for (const claim of claims) {
+      const project = loaded.get(claim.projectId);
+      if (!project) { this.held.delete(claim.projectId); continue; }
+      this.o.metrics.queueDepth.inc();
+      // Account slot outside, global slot inside: waiting for an account never holds a global worker.
+      void this.accountQueue(claim.accountId).add(() => this.queue.add(async () => {
+        this.o.metrics.queueDepth.dec();
+        await this.reconcile(claim, project);
+      })).catch((err) => this.log.error({ err: (err as Error).message, project: project.desired.name }, "pass crashed"))
+        .finally(() => { this.held.delete(claim.projectId); this.o.metrics.leasesHeld.set(this.held.size); });
+    }
+  }
+
+  private async renew() {
+    if (this.held.size === 0) return;
+    try {
+      const lost = await renewLeases(this.o.store, this.o.operatorId, [...this.held], this.o.leaseMs);
+      for (const id of lost) this.log.warn({ projectId: id }, "lease lost; another replica owns this project now");
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "lease renewal failed");
+    }
+  }
+
+  private async reconcile(claim: Claim, loaded: LoadedProject): Promise<void> {
+    const p = loaded.desired;
+    const passId = `${this.o.operatorId}-${++this.passSeq}`;
+    const log = this.log.child({ project: p.name, projectId: p.id, pass: passId });
+    this.o.metrics.inFlight.inc();
+    const started = Date.now();
+    let result: PassResult;
+    try {
+      result = await runPass(p, {
+        cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id),
+        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs,
+      });
+    } finally {
+      this.o.metrics.inFlight.dec();
+    }
+    const settled = settle({
+      steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
+      wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs,
+    });
+    for (const s of result.steps) {
+      this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });
+      this.o.metrics.passDuration.observe({ kind: s.kind }, s.durationMs / 1000);
+    }
+    this.o.metrics.passes.inc({ outcome: settled.schedule.outcome });
+    for (const e of result.events) if (e.reason === "DriftRepaired") this.o.metrics.driftRepairs.inc({ kind: e.resource ?? "unknown", field: "any" });
+    const saved = await savePass(this.o.store, loaded, {
+      owner: this.o.operatorId, projectId: p.id, seenWakes: claim.wakes, seenGeneration: p.generation,
+      nextDueInMs: settled.schedule.afterMs, attempts: settled.schedule.op === "backoff" ? settled.schedule.attempts : 0,
+      outcome: settled.schedule.outcome, phase: settled.phase, synced: settled.synced, conditions: settled.conditions,
+      observations: result.observations, events: result.events, revisionUpdates: result.revisionUpdates, deleted: result.deleted,
+    });
+    log[saved ? "debug" : "warn"]({ phase: settled.phase, next: settled.schedule, ms: Date.now() - started, actions: result.planned.length }, saved ? "pass done" : "pass result dropped: lease lost");
+  }
+}

@@ -1,0 +1,146 @@
+// What a reconcile pass reads and writes. Loads are batched for every claimed project at once; the
+// write-back is one transaction fenced on the lease, and skips rows whose content did not change, so a
+// no-drift pass costs a single UPDATE.
+import type postgres from "postgres";
+import type { Store } from "./db.js";
+import type { Sealer } from "./crypto.js";
+import type { ConditionUpdate, DesiredProject, EventRecord, Phase, ResourceObservation, Revision, RevisionStatus } from "../model/project.js";
+
+export interface LoadedProject {
+  desired: DesiredProject;
+  phase: Phase;
+  observedGeneration: number;
+  conditions: Map<string, { status: string; reason: string; message: string; observedGeneration: number }>;
+  resources: Map<string, { phase: string; arn: string | null; code: string | null; message: string | null; attempts: number }>;
+}
+
+const REVISIONS_PER_PASS = 20;
+
+export async function loadProjects(store: Store, sealer: Sealer, ids: string[]): Promise<Map<string, LoadedProject>> {
+  const out = new Map<string, LoadedProject>();
+  if (ids.length === 0) return out;
+  const sql = store.sql;
+  const [projects, revisions, conditions, resources] = await Promise.all([
+    sql`SELECT * FROM projects WHERE id = ANY(${ids}::uuid[])`,
+    sql`SELECT * FROM (SELECT r.*, row_number() OVER (PARTITION BY project_id ORDER BY number DESC) AS rn FROM revisions r WHERE project_id = ANY(${ids}::uuid[])) x WHERE rn <= ${REVISIONS_PER_PASS} ORDER BY number DESC`,
+    sql`SELECT * FROM conditions WHERE project_id = ANY(${ids}::uuid[])`,
+    sql`SELECT * FROM resource_status WHERE project_id = ANY(${ids}::uuid[])`,
+  ]);
+  for (const p of projects) {
+    const opened = JSON.parse(sealer.open(p.sealed_secrets)) as { secrets: Record<string, string>; databaseUri?: string };
+    out.set(p.id, {
+      desired: {
+        id: p.id, name: p.name, region: p.region, roleArn: p.role_arn, accountId: p.account_id, externalId: p.external_id,
+        deploymentType: p.deployment_type, database: p.database, databaseUri: opened.databaseUri, resources: p.resources, env: p.env,
+        secrets: opened.secrets, deletionPolicy: p.deletion_policy, generation: p.generation, deleting: p.deleting_at !== null, revisions: [],
+      },
+      phase: p.phase, observedGeneration: p.observed_generation, conditions: new Map(), resources: new Map(),
+    });
+  }
+  for (const r of revisions) {
+    out.get(r.project_id)?.desired.revisions.push({
+      id: r.id, projectId: r.project_id, number: r.number, image: r.image, env: r.env, status: r.status, message: r.message, createdAt: r.created_at,
+    } satisfies Revision);
+  }
+  for (const c of conditions) out.get(c.project_id)?.conditions.set(c.type, { status: c.status, reason: c.reason, message: c.message, observedGeneration: c.observed_generation });
+  for (const r of resources) out.get(r.project_id)?.resources.set(`${r.kind}|${r.name}`, { phase: r.phase, arn: r.arn, code: r.last_error_code, message: r.last_error_message, attempts: r.attempts });
+  return out;
+}
+
+export interface PassWrite {
+  owner: string;
+  projectId: string;
+  seenWakes: number;
+  seenGeneration: number;
+  nextDueInMs: number;
+  attempts: number;
+  outcome: string;
+  phase: Phase;
+  synced: boolean;
+  conditions: ConditionUpdate[];
+  observations: ResourceObservation[];
+  events: EventRecord[];
+  revisionUpdates: Array<{ number: number; status: RevisionStatus; message: string }>;
+  deleted: boolean;
+}
+
+/** Writes a pass's result; false when the lease was lost (another replica owns the project now). */
+export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite): Promise<boolean> {
+  return store.sql.begin(async (tx) => {
+    const lease = await tx`
+      UPDATE leases SET owner = NULL, expires_at = NULL, attempts = ${w.attempts}, last_outcome = ${w.outcome}, passes = passes + 1,
+        due_at = CASE WHEN wakes = ${w.seenWakes} THEN now() + make_interval(secs => ${w.nextDueInMs / 1000}) ELSE now() END
+      WHERE project_id = ${w.projectId} AND owner = ${w.owner} RETURNING project_id`;
+    if (lease.length === 0) return false;
+    if (w.deleted) {
+      await tx`DELETE FROM projects WHERE id = ${w.projectId} AND deleting_at IS NOT NULL`;
+      return true;
+    }
+    await writeConditions(tx, loaded, w);
+    await writeResources(tx, loaded, w);
+    await writeEvents(tx, w.projectId, w.events);
+    for (const r of w.revisionUpdates) {
+      await tx`UPDATE revisions SET status = ${r.status}, message = ${r.message}, updated_at = now() WHERE project_id = ${w.projectId} AND number = ${r.number} AND (status, message) IS DISTINCT FROM (${r.status}, ${r.message})`;
+    }
+    const observed = w.synced ? w.seenGeneration : loaded.observedGeneration;
+    if (loaded.phase !== w.phase || loaded.observedGeneration !== observed) {
+      await tx`UPDATE projects SET phase = CASE WHEN deleting_at IS NULL THEN ${w.phase} ELSE 'Deleting' END, observed_generation = GREATEST(observed_generation, ${observed}) WHERE id = ${w.projectId}`;
+    }
+    return true;
+  });
+}
+
+async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite) {
+  const changed = w.conditions.filter((c) => {
+    const prev = loaded.conditions.get(c.type);
+    return !prev || prev.status !== c.status || prev.reason !== c.reason || prev.message !== c.message || prev.observedGeneration !== w.seenGeneration;
+  });
+  if (changed.length === 0) return;
+  const rows = changed.map((c) => ({ project_id: w.projectId, type: c.type, status: c.status, reason: c.reason, message: c.message, observed_generation: w.seenGeneration }));
+  await tx`
+    INSERT INTO conditions ${tx(rows, "project_id", "type", "status", "reason", "message", "observed_generation")}
+    ON CONFLICT (project_id, type) DO UPDATE SET
+      last_transition_time = CASE WHEN conditions.status <> EXCLUDED.status THEN now() ELSE conditions.last_transition_time END,
+      status = EXCLUDED.status, reason = EXCLUDED.reason, message = EXCLUDED.message, observed_generation = EXCLUDED.observed_generation`;
+}
+
+async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite) {
+  const byKey = new Map<string, ResourceObservation>();
+  for (const o of w.observations) {
+    const key = `${o.kind}|${o.name}`;
+    const prev = byKey.get(key);
+    byKey.set(key, prev?.lastError && !o.lastError ? prev : { ...o, arn: o.arn ?? prev?.arn ?? null });
+  }
+  const rows = [...byKey.entries()].filter(([key, o]) => {
+    const prev = loaded.resources.get(key);
+    return !prev || prev.phase !== o.phase || prev.arn !== (o.arn ?? prev.arn) || prev.code !== (o.lastError?.code ?? null) || prev.message !== (o.lastError?.message ?? null) || (o.lastError !== null) || prev.attempts !== 0;
+  }).map(([key, o]) => {
+    const prev = loaded.resources.get(key);
+    const failing = o.lastError !== null;
+    return {
+      project_id: w.projectId, kind: o.kind, name: o.name, arn: o.arn ?? prev?.arn ?? null, phase: o.phase,
+      last_error_code: o.lastError?.code ?? null, last_error_message: o.lastError?.message ?? null,
+      attempts: failing ? (prev?.attempts ?? 0) + 1 : 0,
+      next_attempt_at: failing ? new Date(Date.now() + w.nextDueInMs) : null,
+    };
+  });
+  if (rows.length === 0) return;
+  await tx`
+    INSERT INTO resource_status ${tx(rows, "project_id", "kind", "name", "arn", "phase", "last_error_code", "last_error_message", "attempts", "next_attempt_at")}
+    ON CONFLICT (project_id, kind, name) DO UPDATE SET arn = EXCLUDED.arn, phase = EXCLUDED.phase, last_error_code = EXCLUDED.last_error_code,
+      last_error_message = EXCLUDED.last_error_message, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now()`;
+}
+
+/** A Warning repeated by every retry of a failing step is recorded once per ten minutes, not per retry. */
+async function writeEvents(tx: postgres.TransactionSql, projectId: string, events: EventRecord[]) {
+  for (const e of events) {
+    if (e.type === "Warning") {
+      await tx`
+        INSERT INTO events (project_id, type, reason, message, resource)
+        SELECT ${projectId}, ${e.type}, ${e.reason}, ${e.message}, ${e.resource ?? null}
+        WHERE NOT EXISTS (SELECT 1 FROM events WHERE project_id = ${projectId} AND reason = ${e.reason} AND message = ${e.message} AND created_at > now() - interval '10 minutes')`;
+    } else {
+      await tx`INSERT INTO events (project_id, type, reason, message, resource) VALUES (${projectId}, ${e.type}, ${e.reason}, ${e.message}, ${e.resource ?? null})`;
+    }
+  }
+}

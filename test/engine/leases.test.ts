@@ -1,0 +1,106 @@
+// Claims, leases and wake-ups on a real Postgres: never two owners, expired leases are taken over,
+// a write during a pass is not lost, and a replica that lost its lease cannot save.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { randomBytes } from "node:crypto";
+import { applyMigrations, connect, type Store } from "../../src/store/db.js";
+import { createSealer } from "../../src/store/crypto.js";
+import { claimDueProjects, releaseLeases, renewLeases } from "../../src/store/leases.js";
+import { createProject, requestReconcile } from "../../src/store/projects.js";
+import { loadProjects, savePass } from "../../src/store/passes.js";
+import { createTestDatabase } from "../support/db.js";
+
+let store: Store;
+let drop: () => Promise<void>;
+const sealer = createSealer([randomBytes(32)]);
+
+async function newProject(name: string, account = "123456789012") {
+  const { project } = await createProject(store, {
+    name, region: "us-east-1", roleArn: `arn:aws:iam::${account}:role/r`, accountId: account, externalId: "x1",
+    deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
+    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1 } },
+    env: {}, secretNames: [], sealedSecrets: sealer.seal(JSON.stringify({ secrets: {} })), deletionPolicy: "snapshot",
+  });
+  return project.id;
+}
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  await applyMigrations(db.url);
+  store = connect(db.url);
+});
+afterAll(async () => { await store.sql.end(); await drop(); });
+beforeEach(async () => { await store.sql`DELETE FROM projects`; });
+
+describe("claimDueProjects", () => {
+  test("two owners claiming concurrently never get the same project", async () => {
+    for (let i = 0; i < 40; i++) await newProject(`p-${i}`);
+    const [a, b] = await Promise.all([claimDueProjects(store, "A", 30, 15_000), claimDueProjects(store, "B", 30, 15_000)]);
+    const ids = [...a, ...b].map((c) => c.projectId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(40);
+  });
+
+  test("a held lease is not claimed again until it expires; then another owner takes it over", async () => {
+    await newProject("held");
+    expect(await claimDueProjects(store, "A", 10, 15_000)).toHaveLength(1);
+    expect(await claimDueProjects(store, "B", 10, 15_000)).toHaveLength(0);
+    await store.sql`UPDATE leases SET expires_at = now() - interval '1 second'`;
+    const taken = await claimDueProjects(store, "B", 10, 15_000);
+    expect(taken).toHaveLength(1);
+    const lost = await renewLeases(store, "A", [taken[0].projectId], 15_000);
+    expect(lost.has(taken[0].projectId)).toBe(true);
+  });
+
+  test("a project not yet due is not claimed", async () => {
+    await newProject("later");
+    await store.sql`UPDATE leases SET due_at = now() + interval '1 hour'`;
+    expect(await claimDueProjects(store, "A", 10, 15_000)).toHaveLength(0);
+  });
+
+  test("release returns leases so they are claimable at once", async () => {
+    await newProject("rel");
+    await claimDueProjects(store, "A", 10, 15_000);
+    expect(await releaseLeases(store, "A")).toBe(1);
+    expect(await claimDueProjects(store, "B", 10, 15_000)).toHaveLength(1);
+  });
+});
+
+describe("savePass", () => {
+  async function claimAndLoad(owner: string) {
+    const [claim] = await claimDueProjects(store, owner, 1, 15_000);
+    const loaded = (await loadProjects(store, sealer, [claim.projectId])).get(claim.projectId)!;
+    return { claim, loaded };
+  }
+  const write = (owner: string, claim: { projectId: string; wakes: number }, generation: number) => ({
+    owner, projectId: claim.projectId, seenWakes: claim.wakes, seenGeneration: generation, nextDueInMs: 3_600_000, attempts: 0,
+    outcome: "success", phase: "Ready" as const, synced: true, conditions: [], observations: [], events: [], revisionUpdates: [], deleted: false,
+  });
+
+  test("a desired-state write during a pass leaves the project due instead of waiting for resync", async () => {
+    const id = await newProject("woken");
+    const { claim, loaded } = await claimAndLoad("A");
+    await requestReconcile(store, id); // the API writes while the pass runs
+    expect(await savePass(store, loaded, write("A", claim, 1))).toBe(true);
+    const [row] = await store.sql`SELECT due_at <= now() AS due FROM leases WHERE project_id = ${id}`;
+    expect(row.due).toBe(true);
+  });
+
+  test("without a write during the pass, the next pass is scheduled later", async () => {
+    const id = await newProject("quiet");
+    const { claim, loaded } = await claimAndLoad("A");
+    await savePass(store, loaded, write("A", claim, 1));
+    const [row] = await store.sql`SELECT due_at > now() + interval '50 minutes' AS later, owner FROM leases WHERE project_id = ${id}`;
+    expect(row).toEqual({ later: true, owner: null });
+  });
+
+  test("a replica that lost its lease cannot save its result", async () => {
+    const id = await newProject("fenced");
+    const { claim, loaded } = await claimAndLoad("A");
+    await store.sql`UPDATE leases SET expires_at = now() - interval '1 second'`;
+    await claimDueProjects(store, "B", 1, 15_000);
+    expect(await savePass(store, loaded, { ...write("A", claim, 1), phase: "Failed" })).toBe(false);
+    const [p] = await store.sql`SELECT phase FROM projects WHERE id = ${id}`;
+    expect(p.phase).toBe("Provisioning");
+  });
+});

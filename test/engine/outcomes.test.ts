@@ -1,0 +1,94 @@
+// The single outcome → (conditions, phase, schedule) mapping, one case per behaviour.
+import { describe, expect, test } from "vitest";
+import { settle, type SettleInput } from "../../src/engine/outcomes.js";
+import type { StepResult } from "../../reconcilers/pass.js";
+
+const ok = (kind: string, condition: StepResult["condition"]): StepResult => ({ kind, condition, durationMs: 1, outcome: { kind: "done", reason: "Ok", message: "ok" } });
+const allDone: StepResult[] = [
+  ok("Credentials", "CredentialsValid"), ok("Network", "NetworkReady"), ok("Secret", "SecretsReady"), ok("DBInstance", "DatabaseReady"),
+  ok("Cluster", "ServicesReady"), ok("Service", "ServicesReady"), ok("Rollout", "ServicesReady"),
+];
+const base: Omit<SettleInput, "steps"> = { deleting: false, previousAttempts: 0, wasReady: false, resyncMs: 60_000, random: () => 0.5 };
+const cond = (s: ReturnType<typeof settle>, type: string) => s.conditions.find((c) => c.type === type)!;
+
+describe("settle", () => {
+  const cases: Array<{ reason: string; steps: StepResult[]; args?: Partial<SettleInput>; want: (s: ReturnType<typeof settle>) => void }> = [
+    {
+      reason: "every step done → Ready, all conditions True, resync ±10%",
+      steps: allDone,
+      want: (s) => {
+        expect(s.phase).toBe("Ready");
+        expect(s.conditions.map((c) => c.status)).toEqual(Array(7).fill("True"));
+        expect(s.schedule).toEqual({ op: "resync", afterMs: 60_000, outcome: "success" });
+      },
+    },
+    {
+      reason: "DB creating → requeue after its delay, DatabaseReady False, later conditions Unknown, Synced True",
+      steps: [...allDone.slice(0, 3), { kind: "DBInstance", condition: "DatabaseReady", durationMs: 1, outcome: { kind: "requeue", afterMs: 2000, reason: "Creating", message: "creating" } }],
+      want: (s) => {
+        expect(s.phase).toBe("Provisioning");
+        expect(cond(s, "DatabaseReady")).toMatchObject({ status: "False", reason: "Creating" });
+        expect(cond(s, "ServicesReady")).toMatchObject({ status: "Unknown", reason: "Waiting" });
+        expect(cond(s, "Synced").status).toBe("True");
+        expect(s.schedule).toEqual({ op: "requeue", afterMs: 2000, outcome: "requeue" });
+      },
+    },
+    {
+      reason: "transient error → backoff with attempts+1, the AWS code is the reason",
+      steps: [...allDone.slice(0, 2), { kind: "Secret", condition: "SecretsReady", durationMs: 1, outcome: { kind: "error", code: "InternalFailure", message: "boom", throttled: false } }],
+      args: { previousAttempts: 3 },
+      want: (s) => {
+        expect(s.schedule).toMatchObject({ op: "backoff", attempts: 4, outcome: "error" });
+        expect(s.schedule.afterMs).toBe(8000); // random 0.5 × min(5 min, 1 s · 2^4)
+        expect(cond(s, "SecretsReady")).toMatchObject({ status: "False", reason: "InternalFailure" });
+        expect(cond(s, "Synced")).toMatchObject({ status: "False", reason: "InternalFailure" });
+      },
+    },
+    {
+      reason: "backoff is capped at 5 minutes",
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "error", code: "ServiceUnavailable", message: "x", throttled: false } }],
+      args: { previousAttempts: 40, random: () => 0.999999 },
+      want: (s) => { expect(s.schedule.afterMs).toBeLessThanOrEqual(300_000); expect(s.schedule.afterMs).toBeGreaterThan(299_000); },
+    },
+    {
+      reason: "terminal AccessDenied → Failed, condition carries the AWS code, slow retry capped at 15 minutes",
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", reason: "AssumeRoleFailed", message: "AccessDenied: no", retryAfterMs: 900_000 } }],
+      args: { previousAttempts: 50, random: () => 0.999999 },
+      want: (s) => {
+        expect(s.phase).toBe("Failed");
+        expect(cond(s, "CredentialsValid")).toMatchObject({ status: "False", reason: "AccessDenied" });
+        expect(s.schedule.op).toBe("backoff");
+        expect(s.schedule.afterMs).toBeLessThanOrEqual(900_000);
+        expect(s.schedule.afterMs).toBeGreaterThan(800_000);
+      },
+    },
+    {
+      reason: "was Ready, now a step requeues → Degraded",
+      steps: [...allDone.slice(0, 5), { kind: "Service", condition: "ServicesReady", durationMs: 1, outcome: { kind: "requeue", afterMs: 1000, reason: "Draining", message: "x" } }],
+      args: { wasReady: true },
+      want: (s) => { expect(s.phase).toBe("Degraded"); expect(cond(s, "ServicesReady").reason).toBe("Draining"); },
+    },
+    {
+      reason: "no revision yet → ServicesReady False AwaitingRevision, Synced True, not Ready",
+      steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: { kind: "blocked", synced: true, reason: "AwaitingRevision", afterMs: 60_000, message: "no revision" } }],
+      want: (s) => {
+        expect(cond(s, "ServicesReady")).toMatchObject({ status: "False", reason: "AwaitingRevision" });
+        expect(cond(s, "Synced").status).toBe("True");
+        expect(cond(s, "Ready").status).toBe("False");
+        expect(s.phase).toBe("Provisioning");
+      },
+    },
+    {
+      reason: "Conflict → Synced False with reason Conflict, requeued no later than resync",
+      steps: [...allDone.slice(0, 2), { kind: "Secret", condition: "SecretsReady", durationMs: 1, outcome: { kind: "blocked", reason: "Conflict", afterMs: 600_000, message: "not ours" } }],
+      want: (s) => { expect(cond(s, "Synced")).toMatchObject({ status: "False", reason: "Conflict" }); expect(s.schedule.afterMs).toBe(60_000); },
+    },
+    {
+      reason: "deleting → phase Deleting whatever the steps say",
+      steps: allDone.slice(0, 2),
+      args: { deleting: true },
+      want: (s) => { expect(s.phase).toBe("Deleting"); },
+    },
+  ];
+  test.each(cases)("$reason", ({ steps, args, want }) => want(settle({ ...base, ...args, steps })));
+});
