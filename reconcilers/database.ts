@@ -140,7 +140,7 @@ function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Recor
   if (endpoint && secret && ctx.facts.postgresSecretArn && (secret.host !== endpoint.host || secret.port !== endpoint.port || !secret.uri)) {
     const next = { ...secret, host: endpoint.host, port: endpoint.port };
     const value = { ...next, uri: postgresUri(next) };
-    actions.push(putValueAction(ctx, ctx.facts.postgresSecretArn, projectNames(ctx.project.name).postgresSecret, JSON.stringify(value), `publish the endpoint of ${id}`));
+    actions.push(putValueAction(ctx, ctx.facts.postgresSecretArn, projectNames(ctx.project.name).postgresSecret, JSON.stringify(value), `publish the endpoint of ${id}`, secret.host ? "DriftRepaired" : "EndpointPublished"));
     ctx.facts.postgresSecret = value;
   }
   if (cannot.length) {

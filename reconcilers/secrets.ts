@@ -141,11 +141,11 @@ function safeParse(s: string | undefined): Record<string, unknown> {
   try { return JSON.parse(s ?? "{}"); } catch { return {}; }
 }
 
-export function putValueAction(ctx: PassContext, arn: string, name: string, value: string, why: string): Action {
+export function putValueAction(ctx: PassContext, arn: string, name: string, value: string, why: string, reason = "DriftRepaired"): Action {
   return {
     verb: "update", kind: "Secret", resource: name, reason: why,
     diffs: [{ field: "SecretString", actual: "(differs; value not shown)", desired: "(desired; value not shown)" }],
-    event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: ${why}; wrote the desired value (values not shown)`, resource: name },
+    event: { type: "Normal", reason, message: `secret ${name}: ${why}; wrote the desired value (values not shown)`, resource: name },
     run: async () => { await ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })); },
   };
 }

@@ -8,8 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApi } from "./api/server.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "./cloud/clients.js";
-import { SandboxCloud } from "./cloud/sandbox/index.js";
-import { PostgresStateStore } from "./cloud/sandbox/postgres-store.js";
+import type { SandboxCloud } from "./cloud/sandbox/index.js";
 import type { Config, StaticTokenConfig } from "./config/index.js";
 import { Engine } from "./engine/engine.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -60,7 +59,12 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
 
   const metrics = createMetrics();
   let sandbox = opts.sandbox;
-  if (config.cloud === "sandbox" && !sandbox) sandbox = SandboxCloud.fromEnv(process.env, new PostgresStateStore(databaseUrl));
+  if (config.cloud === "sandbox" && !sandbox) {
+    // The sandbox keeps its cloud in this Postgres, so restarts and replicas see one consistent account.
+    const { SandboxCloud } = await import("./cloud/sandbox/index.js");
+    const { PostgresStateStore } = await import("./cloud/sandbox/postgres-store.js");
+    sandbox = SandboxCloud.fromEnv(process.env, new PostgresStateStore(databaseUrl));
+  }
   const cloud = new Cloud({
     backend: config.cloud === "sandbox" ? sandbox : undefined,
     baseCredentials: config.cloud === "sandbox" ? SANDBOX_OPERATOR_CREDENTIALS : undefined,
