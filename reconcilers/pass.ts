@@ -4,11 +4,13 @@
 // at the first step that is not done; the engine turns the step outcomes into conditions and a requeue.
 import type { Logger } from "pino";
 import type { AwsClients, Cloud } from "../src/cloud/clients.js";
-import { awsErrorCode, errorMessage, isThrottle, rootAwsError } from "../src/cloud/errors.js";
+import { awsErrorCode, errorMessage, isAccessDenied, isThrottle, isValidation, rootAwsError } from "../src/cloud/errors.js";
+import { SLOW_RETRY_MS } from "./credentials.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
 import { cluster } from "./cluster.js";
 import { credentials } from "./credentials.js";
 import { database } from "./database.js";
+import { health } from "./health.js";
 import { logGroup } from "./logGroup.js";
 import { network } from "./network.js";
 import { rollout } from "./rollout.js";
@@ -17,12 +19,13 @@ import { services } from "./services.js";
 import { taskDefinitions } from "./taskDefinitions.js";
 import type { Action, FieldDiff, Intents, Outcome, PassCache, PassContext, Step } from "./types.js";
 
-export const CREATE_STEPS: Step[] = [credentials, network, secrets, database, cluster, logGroup, taskDefinitions, services, rollout];
+export const CREATE_STEPS: Step[] = [credentials, network, secrets, database, cluster, logGroup, taskDefinitions, services, rollout, health];
 export const DELETE_STEPS: Step[] = [credentials, network, services, taskDefinitions, database, secrets];
 
 export interface StepResult {
   kind: string;
   condition: ConditionType;
+  informational?: boolean;
   outcome: Outcome | { kind: "error"; code: string; message: string; throttled: boolean };
   durationMs: number;
 }
@@ -47,13 +50,15 @@ export interface PassDeps {
   log: Logger;
   pollMs: number;
   resyncMs: number;
+  healGraceMs?: number;
+  healthIntervalMs?: number;
   dryRun?: boolean;
 }
 
 export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
   const result: PassResult = { steps: [], observations: [], events: [], revisionUpdates: [], planned: [], deleted: false };
   const ctx: PassContext = {
-    project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
+    project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs,
     facts: {}, intents: deps.intents, cache: deps.cache,
     aws: undefined as unknown as AwsClients,
     async connect() {
@@ -68,11 +73,15 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
       if (r) r.status = status;
     },
   };
-  const steps = project.deleting ? DELETE_STEPS : CREATE_STEPS;
+  // retain: leave every AWS resource as it is and stop managing it.
+  const steps = project.deleting ? (project.deletionPolicy === "retain" ? [] : DELETE_STEPS) : CREATE_STEPS;
+  if (project.deleting && steps.length === 0) {
+    result.events.push({ type: "Normal", reason: "Retained", message: "deletionPolicy retain: AWS resources left in place and no longer managed" });
+  }
   for (const step of steps) {
     const started = Date.now();
     const outcome = await runStep(ctx, step, project.deleting, result);
-    result.steps.push({ kind: step.kind, condition: step.condition, outcome, durationMs: Date.now() - started });
+    result.steps.push({ kind: step.kind, condition: step.condition, informational: step.informational, outcome, durationMs: Date.now() - started });
     if (outcome.kind !== "done") break;
   }
   result.deleted = project.deleting && result.steps.length === steps.length && result.steps.every((s) => s.outcome.kind === "done");
@@ -100,6 +109,10 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
     if (current) {
       result.observations.push({ kind: current.kind, name: current.resource, arn: null, phase: "Error", lastError: { code, message: errorMessage(root) } });
       result.events.push({ type: "Warning", reason: code, message, resource: current.resource });
+    }
+    // Permanent errors wait for the spec (or the customer's role) to change: slow retries, never a hot loop.
+    if (isValidation(root) || isAccessDenied(root)) {
+      return { kind: "terminal", code, reason: code, message, retryAfterMs: SLOW_RETRY_MS };
     }
     return { kind: "error", code, message, throttled: isThrottle(root) };
   }

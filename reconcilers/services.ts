@@ -66,10 +66,41 @@ function updateAction(ctx: PassContext, role: ServiceRole, s: Service, diffs: Fi
   };
 }
 
+/** How long the API may run fewer tasks than desired, after its rollout completed, before we redeploy. */
+export const BELOW_DESIRED_GRACE_MS = 60_000;
+
+/**
+ * Self-healing: an API service whose completed deployment keeps running fewer tasks than desired
+ * (crashed tasks, a stuck placement) gets a new deployment once the grace period has passed.
+ */
+function planBelowDesired(ctx: PassContext, s: Service): { action?: Action; message: string } | undefined {
+  const primary = s.deployments?.find((d) => d.status === "PRIMARY");
+  const key = `below|${s.serviceArn}`;
+  if (!primary || primary.rolloutState !== "COMPLETED" || (s.runningCount ?? 0) >= (s.desiredCount ?? 0)) { ctx.cache.delete(key); return undefined; }
+  const since = ctx.cache.get<number>(key) ?? Date.now();
+  ctx.cache.set(key, since, 3_600_000);
+  const name = s.serviceName!;
+  const message = `ECS service ${name} runs ${s.runningCount}/${s.desiredCount} tasks`;
+  const grace = ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS;
+  if (Date.now() - since < grace) return { message: `${message}; waiting ${Math.round(grace / 1000)} s before redeploying` };
+  return {
+    message: `${message}; forced a new deployment`,
+    action: {
+      verb: "redeploy", kind: "Service", resource: name, reason: `${s.runningCount}/${s.desiredCount} tasks for over ${Math.round(grace / 1000)} s`,
+      event: { type: "Warning", reason: "Redeployed", message: `${message} for over ${Math.round(grace / 1000)} s; forced a new deployment`, resource: name },
+      run: async () => {
+        await ctx.aws.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER_NAME, service: name, forceNewDeployment: true }));
+        ctx.cache.delete(key);
+      },
+    },
+  };
+}
+
 async function planServices(ctx: PassContext): Promise<StepPlan> {
   const names = projectNames(ctx.project.name);
   const services = ctx.facts.services ?? (await describeProjectServices(ctx));
   const actions: Action[] = [];
+  let below: string | undefined;
   for (const role of SERVICE_ROLES) {
     if (!ctx.facts.taskDefinitionArns?.[role]) continue;
     const name = names.service(role);
@@ -81,6 +112,10 @@ async function planServices(ctx: PassContext): Promise<StepPlan> {
     ctx.observe({ kind: "Service", name, arn: s.serviceArn ?? null, phase: `${s.status} ${s.runningCount}/${s.desiredCount}`, lastError: null });
     const diffs = serviceDiffs(ctx, role, s);
     if (diffs.length) actions.push(updateAction(ctx, role, s, diffs));
+    else if (role === "api") {
+      const heal = planBelowDesired(ctx, s);
+      if (heal) { if (heal.action) actions.push(heal.action); below = heal.message; }
+    }
     const missing = missingTags(tags, projectTags(ctx));
     if (Object.keys(missing).length) {
       actions.push({
@@ -92,6 +127,7 @@ async function planServices(ctx: PassContext): Promise<StepPlan> {
     }
   }
   if (actions.length) ctx.facts.services = undefined; // stale once applied; rollout describes again
+  if (below) return { actions, after: requeue(ctx.pollMs, "TasksBelowDesired", below) };
   return { actions, after: done("ServicesInSync", "services match the spec") };
 }
 

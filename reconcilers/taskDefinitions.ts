@@ -17,7 +17,7 @@ import { done } from "./types.js";
 
 export const TAG_REVISION = "byoc:revision";
 export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7.4";
-const KEEP_INACTIVE_REVISIONS = 5;
+export const KEEP_ACTIVE_REVISIONS = 5;
 
 export function specHash(input: RegisterTaskDefinitionCommandInput): string {
   const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
@@ -128,8 +128,31 @@ async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
       },
     });
     if (ctx.dryRun) ctx.facts.taskDefinitionArns[role] = `${input.family}:(new)`;
+    else actions.push(pruneAction(ctx, input.family!));
   }
   return { actions, after: done("TaskDefinitionsRegistered", target ? `task definitions for revision ${target.number}` : "redis task definition (no revision yet)") };
+}
+
+/** After a new registration: deregister ours beyond the newest few, unless a deployment still runs one. */
+function pruneAction(ctx: PassContext, family: string): Action {
+  return {
+    verb: "prune", kind: "TaskDefinition", resource: family, reason: `keep the newest ${KEEP_ACTIVE_REVISIONS} registrations`,
+    event: { type: "Normal", reason: "Pruned", message: `pruned old task definitions of ${family}`, resource: family },
+    async run() {
+      const inUse = new Set<string>();
+      for (const s of ctx.facts.services?.values() ?? []) for (const d of s.deployments ?? []) if (d.taskDefinition) inUse.add(d.taskDefinition);
+      for (const arn of Object.values(ctx.facts.taskDefinitionArns ?? {})) if (arn) inUse.add(arn);
+      const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }));
+      const ours = (list.taskDefinitionArns ?? []).filter((arn) => arn.split("/").pop()!.replace(/:\d+$/, "") === family);
+      for (const arn of ours.slice(KEEP_ACTIVE_REVISIONS)) {
+        if (inUse.has(arn)) continue;
+        const d = await describeTaskDefinitionCached(ctx, arn);
+        if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
+        await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+        ctx.cache.delete(`tdarn|${arn}`);
+      }
+    },
+  };
 }
 
 async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
@@ -152,7 +175,6 @@ async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
   return { actions, after: done("Deregistered", "task definitions deregistered") };
 }
 
-export { KEEP_INACTIVE_REVISIONS };
 
 export const taskDefinitions: Step = {
   kind: "TaskDefinition",

@@ -77,6 +77,10 @@ export interface PassContext {
   /** How soon to look again while AWS is working (DB creating, rollout). */
   pollMs: number;
   resyncMs: number;
+  /** Grace before self-healing a service below its desired count (default 60 s). */
+  healGraceMs?: number;
+  /** How often health metrics are read (default 5 min). */
+  healthIntervalMs?: number;
   facts: Partial<PassFacts>;
   intents: Intents;
   /** Shared across passes of this replica: immutable AWS facts (task definitions by ARN, account prerequisites). */
@@ -96,6 +100,8 @@ export interface Step {
   /** Resource kind, for metrics and status. */
   kind: string;
   condition: ConditionType;
+  /** A done outcome of this step says nothing new about its condition (health readings). */
+  informational?: boolean;
   plan(ctx: PassContext): Promise<StepPlan>;
   /** Deletion path (finalizer), in reverse order of creation. */
   planDelete?(ctx: PassContext): Promise<StepPlan>;

@@ -34,7 +34,7 @@ function readOrCreate(file: string, make: () => string): string {
   return v;
 }
 
-export async function startDaemon(config: Config, logger: Logger, opts: { sandbox?: SandboxCloud; pollMs?: number } = {}): Promise<Daemon> {
+export async function startDaemon(config: Config, logger: Logger, opts: { sandbox?: SandboxCloud; pollMs?: number; healGraceMs?: number; healthIntervalMs?: number } = {}): Promise<Daemon> {
   const dataDir = path.resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   let embedded: EmbeddedServer | undefined;
@@ -77,6 +77,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
   const engine = new Engine({
     store, sealer, cloud, logger, metrics, operatorId: config.operatorId, concurrency: config.concurrency, accountConcurrency: config.accountConcurrency,
     resyncMs: config.resyncSeconds * 1000, leaseMs: config.leaseSeconds * 1000, pollMs: opts.pollMs ?? config.pollSeconds * 1000,
+    healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs,
   });
   const api = await buildApi({ store, sealer, metrics, logger, tokens });
   const url = await api.listen({ host: config.host, port: config.port });

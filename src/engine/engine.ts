@@ -27,6 +27,8 @@ export interface EngineOptions {
   resyncMs: number;
   leaseMs: number;
   pollMs: number;
+  healGraceMs?: number;
+  healthIntervalMs?: number;
   /** Longest sleep of the claim loop between wake-ups. */
   idleMs?: number;
 }
@@ -142,7 +144,7 @@ export class Engine {
     try {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id),
-        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs,
+        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
       });
     } finally {
       this.o.metrics.inFlight.dec();

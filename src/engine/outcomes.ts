@@ -41,6 +41,7 @@ function conditionFor(step: StepResult): { status: ConditionStatus; reason: stri
 export function settle(input: SettleInput): Settled {
   const byType = new Map<ConditionType, { status: ConditionStatus; reason: string; message: string }>();
   for (const step of input.steps) {
+    if (step.informational && step.outcome.kind === "done") continue;
     const prev = byType.get(step.condition);
     // Several steps feed ServicesReady: the first that is not done speaks for it.
     if (!prev || prev.status === "True") byType.set(step.condition, conditionFor(step));

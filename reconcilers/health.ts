@@ -1,0 +1,69 @@
+// Health from CloudWatch, on a slower cadence than the pass: CPU and memory of the api and queue
+// services, CPU and free storage of the RDS instance, surfaced as per-resource status. A DB with under
+// 10% of its storage free is a Warning. Best effort: a metrics failure never fails the pass.
+// AWS calls: cloudwatch:GetMetricData (one call for every metric of the project).
+import { GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { awsErrorCode } from "../src/cloud/errors.js";
+import { CLUSTER_NAME, projectNames } from "../src/cloud/names.js";
+import type { PassContext, Step } from "./types.js";
+import { done } from "./types.js";
+
+export const HEALTH_INTERVAL_MS = 5 * 60_000;
+export const LOW_STORAGE_FRACTION = 0.1;
+
+function query(id: string, namespace: string, metric: string, dims: Record<string, string>, stat = "Average"): MetricDataQuery {
+  return {
+    Id: id, ReturnData: true,
+    MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) }, Period: 300, Stat: stat },
+  };
+}
+
+export const health: Step = {
+  kind: "Health",
+  condition: "ServicesReady",
+  informational: true,
+  async plan(ctx: PassContext) {
+    const key = `health|${ctx.project.id}`;
+    if (ctx.cache.get<boolean>(key) || ctx.dryRun) return { actions: [], after: done("RolloutComplete", "healthy") };
+    ctx.cache.set(key, true, ctx.healthIntervalMs ?? HEALTH_INTERVAL_MS);
+    const names = projectNames(ctx.project.name);
+    const rds = ctx.project.database.mode === "rds";
+    const queries = [
+      query("apicpu", "AWS/ECS", "CPUUtilization", { ClusterName: CLUSTER_NAME, ServiceName: names.service("api") }),
+      query("apimem", "AWS/ECS", "MemoryUtilization", { ClusterName: CLUSTER_NAME, ServiceName: names.service("api") }),
+      query("queuecpu", "AWS/ECS", "CPUUtilization", { ClusterName: CLUSTER_NAME, ServiceName: names.service("queue") }),
+      query("queuemem", "AWS/ECS", "MemoryUtilization", { ClusterName: CLUSTER_NAME, ServiceName: names.service("queue") }),
+      ...(rds ? [
+        query("dbcpu", "AWS/RDS", "CPUUtilization", { DBInstanceIdentifier: names.dbInstance }),
+        query("dbfree", "AWS/RDS", "FreeStorageSpace", { DBInstanceIdentifier: names.dbInstance }, "Minimum"),
+      ] : []),
+    ];
+    let values: Map<string, number>;
+    try {
+      const end = new Date();
+      const out = await ctx.aws.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - 15 * 60_000), EndTime: end }));
+      values = new Map((out.MetricDataResults ?? []).filter((r) => r.Values?.length).map((r) => [r.Id!, r.Values![0]]));
+    } catch (err) {
+      ctx.log.warn({ code: awsErrorCode(err) }, "health metrics unavailable");
+      return { actions: [], after: done("RolloutComplete", "healthy (metrics unavailable)") };
+    }
+    const pct = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)}%`);
+    for (const role of ["api", "queue"] as const) {
+      ctx.observe({ kind: "Metrics", name: names.service(role), arn: null, phase: `cpu ${pct(values.get(`${role}cpu`))} mem ${pct(values.get(`${role}mem`))}`, lastError: null });
+    }
+    if (rds) {
+      const free = values.get("dbfree");
+      const allocated = (ctx.project.database.allocatedStorageGb ?? 20) * 1024 ** 3;
+      const low = free !== undefined && free < allocated * LOW_STORAGE_FRACTION;
+      const freeGb = free === undefined ? "n/a" : `${(free / 1024 ** 3).toFixed(1)} GiB free`;
+      ctx.observe({
+        kind: "Metrics", name: names.dbInstance, arn: null, phase: `cpu ${pct(values.get("dbcpu"))} storage ${freeGb}`,
+        lastError: low ? { code: "LowStorage", message: `${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB` } : null,
+      });
+      if (low) {
+        ctx.emit({ type: "Warning", reason: "LowStorage", message: `RDS instance ${names.dbInstance} has ${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB; raise database.allocatedStorageGb`, resource: names.dbInstance });
+      }
+    }
+    return { actions: [], after: done("RolloutComplete", "healthy") };
+  },
+};
