@@ -83,6 +83,10 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   if (patch.database?.mode === "external" || customUri) {
     databaseUri = patch.database?.mode === "external" ? patch.database.uri : customUri;
     database = { mode: "external" };
+  } else if (patch.deploymentType && patch.deploymentType !== current.deploymentType && current.database.mode === "rds" && !patch.database?.instanceClass
+    && current.database.instanceClass === withDefaults({ deploymentType: current.deploymentType }).database.instanceClass) {
+    // The class was the old type's default: follow the new type's default (dev ↔ prod).
+    database = { ...current.database, ...patch.database, mode: "rds", instanceClass: withDefaults({ deploymentType }).database.instanceClass };
   } else if (patch.database) {
     const base = current.database.mode === "rds" ? current.database : withDefaults({ deploymentType }).database;
     database = { ...base, ...patch.database, mode: "rds" };
@@ -102,7 +106,7 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   if (patch.externalId) out.externalId = patch.externalId;
   if (patch.deploymentType) out.deploymentType = patch.deploymentType;
   if (patch.deletionPolicy) out.deletionPolicy = patch.deletionPolicy;
-  if (patch.database || customUri) out.database = database;
+  if (patch.database || customUri || database !== current.database) out.database = database;
   if (patch.resources) out.resources = resources;
   if (patch.env || customUri) out.env = env;
   if (patch.secrets || patch.database || customUri) {

@@ -1,0 +1,209 @@
+// What the API refuses, and that each refusal names the field a user must fix and writes nothing.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestApi, WRITE_TOKEN, type TestApi } from "../support/api.js";
+import { createProject, fieldsOf, image, isProblem, projectBody, rowCounts } from "./fixtures.js";
+
+let api: TestApi;
+let counts: Record<string, number>;
+beforeAll(async () => { api = await startTestApi(); });
+afterAll(async () => { await api?.close(); });
+
+/** Every request here is refused, so every table must read as it did before it. */
+async function expectNothingWritten() {
+  expect(await rowCounts(api)).toEqual(counts);
+}
+
+describe("POST /v1/projects with a bad body", () => {
+  const cases: Array<{ reason: string; input: Record<string, unknown>; want: string }> = [
+    { reason: "a name with upper case", input: { name: "MyProject" }, want: "name" },
+    { reason: "a name too short", input: { name: "ab" }, want: "name" },
+    { reason: "a name too long", input: { name: "a".repeat(41) }, want: "name" },
+    { reason: "a name ending in a dash", input: { name: "project-" }, want: "name" },
+    { reason: "a name with a path in it", input: { name: "../etc" }, want: "name" },
+    { reason: "a name that is a number", input: { name: 12345 }, want: "name" },
+    { reason: "no region", input: { region: undefined }, want: "region" },
+    { reason: "a region that is not one", input: { region: "moon-base-1a" }, want: "region" },
+    { reason: "no roleArn", input: { roleArn: undefined }, want: "roleArn" },
+    { reason: "a roleArn with an 11-digit account", input: { roleArn: "arn:aws:iam::12345678901:role/x" }, want: "roleArn" },
+    { reason: "a user ARN instead of a role", input: { roleArn: "arn:aws:iam::123456789012:user/x" }, want: "roleArn" },
+    { reason: "no externalId", input: { externalId: undefined }, want: "externalId" },
+    { reason: "a one-character externalId", input: { externalId: "x" }, want: "externalId" },
+    { reason: "an externalId with a space", input: { externalId: "has space" }, want: "externalId" },
+    { reason: "an unknown deploymentType", input: { deploymentType: "staging" }, want: "deploymentType" },
+    { reason: "an unknown deletionPolicy", input: { deletionPolicy: "shred" }, want: "deletionPolicy" },
+    { reason: "a cpu Fargate does not offer", input: { resources: { api: { cpu: 300, memoryMb: 1024, replicas: 1 } } }, want: "resources.api.cpu" },
+    { reason: "a cpu/memory pair Fargate does not offer (api)", input: { resources: { api: { cpu: 256, memoryMb: 4096, replicas: 1 } } }, want: "resources.api.memoryMb" },
+    { reason: "a cpu/memory pair Fargate does not offer (queue)", input: { resources: { queue: { cpu: 4096, memoryMb: 2048, replicas: 1 } } }, want: "resources.queue.memoryMb" },
+    { reason: "a fractional replica count", input: { resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1.5 } } }, want: "resources.api.replicas" },
+    { reason: "a negative replica count", input: { resources: { api: { cpu: 1024, memoryMb: 2048, replicas: -1 } } }, want: "resources.api.replicas" },
+    { reason: "a service without replicas", input: { resources: { api: { cpu: 1024, memoryMb: 2048 } } }, want: "resources.api.replicas" },
+    { reason: "a reserved env name", input: { env: { POSTGRES_URI: "postgres://x" } }, want: "env.POSTGRES_URI" },
+    { reason: "another reserved env name", input: { env: { LANGSMITH_HOST_PROJECT_ID: "x" } }, want: "env.LANGSMITH_HOST_PROJECT_ID" },
+    { reason: "a reserved secret name", input: { secrets: { PORT: "9000" } }, want: "secrets.PORT" },
+    { reason: "an env name with a space", input: { env: { "bad name": "x" } }, want: "env.bad name" },
+    { reason: "an env name starting with a digit", input: { env: { "1X": "x" } }, want: "env.1X" },
+    { reason: "an env value that is not a string", input: { env: { A: 1 } }, want: "env.A" },
+    { reason: "an env value with a NUL byte", input: { env: { A: "a\u0000b" } }, want: "env.A" },
+    { reason: "a secret value with a lone surrogate", input: { secrets: { S: "\ud800" } }, want: "secrets.S" },
+    { reason: "an unknown top-level field", input: { foo: 1 }, want: "foo" },
+    { reason: "an unknown nested field", input: { resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1, gpu: 1 } } }, want: "resources.api.gpu" },
+    { reason: "an unknown database mode", input: { database: { mode: "mysql" } }, want: "database.mode" },
+    { reason: "an external database without uri", input: { database: { mode: "external" } }, want: "database.uri" },
+    { reason: "an external database with a non-postgres uri", input: { database: { mode: "external", uri: "mysql://u:p@h/db" } }, want: "database.uri" },
+    { reason: "POSTGRES_URI_CUSTOM that is not a URI", input: { secrets: { POSTGRES_URI_CUSTOM: "not-a-uri" } }, want: "secrets.POSTGRES_URI_CUSTOM" },
+    { reason: "RDS storage below 20 GiB", input: { database: { mode: "rds", allocatedStorageGb: 10 } }, want: "database.allocatedStorageGb" },
+    { reason: "a bad image", input: { image: "nginx:latest" }, want: "image" },
+    { reason: "a secrets map that is an array", input: { secrets: ["A"] }, want: "secrets" },
+  ];
+
+  beforeEach(async () => { counts = await rowCounts(api); });
+
+  it.each(cases)("refuses $reason with 400 naming $want", async ({ input, want }) => {
+    const res = await api.request("POST", "/v1/projects", { body: projectBody(input) });
+    expect(res.status).toBe(400);
+    expect(isProblem(res)).toBe(true);
+    expect(fieldsOf(res)).toContain(want);
+    await expectNothingWritten();
+  });
+
+  it("names every bad field at once", async () => {
+    const res = await api.request("POST", "/v1/projects", { body: { name: "X", region: "nowhere", foo: 1 } });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toEqual(expect.arrayContaining(["name", "region", "roleArn", "externalId", "foo"]));
+    await expectNothingWritten();
+  });
+
+  it.each([
+    { reason: "a body that is an array", input: "[]" },
+    { reason: "a body that is a string", input: '"project"' },
+    { reason: "a body that is null", input: "null" },
+  ])("refuses $reason with 400 naming (body)", async ({ input }) => {
+    const res = await api.request("POST", "/v1/projects", { raw: input, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toContain("(body)");
+    await expectNothingWritten();
+  });
+});
+
+describe("bodies the API cannot read", () => {
+  beforeEach(async () => { counts = await rowCounts(api); });
+  const valid = JSON.stringify(projectBody());
+
+  it.each<{ reason: string; input: Record<string, string> }>([
+    { reason: "text/plain", input: { "content-type": "text/plain" } },
+    { reason: "a form", input: { "content-type": "application/x-www-form-urlencoded" } },
+    { reason: "XML", input: { "content-type": "application/xml" } },
+    { reason: "a look-alike of JSON", input: { "content-type": "application/jsonp" } },
+  ])("answers $reason with 415 naming header.content-type", async ({ input }) => {
+    const res = await api.request("POST", "/v1/projects", { raw: valid, headers: input });
+    expect(res.status).toBe(415);
+    expect(isProblem(res)).toBe(true);
+    expect(fieldsOf(res)).toEqual(["header.content-type"]);
+    await expectNothingWritten();
+  });
+
+  it("answers a body with no content type at all with 415", async () => {
+    // Bytes, not a string: fetch would label a string text/plain.
+    const res = await fetch(`${api.url}/v1/projects`, { method: "POST", headers: { authorization: `Bearer ${WRITE_TOKEN}` }, body: Buffer.from(valid) });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(["header.content-type"]);
+    await expectNothingWritten();
+  });
+
+  it("accepts application/json with a charset", async () => {
+    const body = projectBody();
+    const res = await api.request("POST", "/v1/projects", { raw: JSON.stringify(body), headers: { "content-type": "application/json; charset=utf-8" } });
+    expect(res.status).toBe(201);
+  });
+
+  it.each([
+    { reason: "truncated JSON", input: valid.slice(0, -1) },
+    { reason: "a trailing comma", input: '{"name": "abc",}' },
+    { reason: "single quotes", input: "{'name': 'abc'}" },
+    { reason: "a prototype-poisoning key", input: '{"__proto__": {"admin": true}}' },
+    { reason: "an empty body", input: "" },
+  ])("answers $reason with 400", async ({ input }) => {
+    const res = await api.request("POST", "/v1/projects", { raw: input, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(isProblem(res)).toBe(true);
+    expect(fieldsOf(res)).toEqual(["(body)"]);
+    await expectNothingWritten();
+  });
+
+  it("answers a body over 1 MiB with 413", async () => {
+    const res = await api.request("POST", "/v1/projects", { body: projectBody({ env: { BIG: "x".repeat(1024 * 1024) } }) });
+    expect(res.status).toBe(413);
+    expect(isProblem(res)).toBe(true);
+    await expectNothingWritten();
+  });
+
+  it("accepts a body just under 1 MiB", async () => {
+    // 40 values of 25 KiB: under the body limit, so the answer is about the values, not the size.
+    const env = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`V${i}`, "x".repeat(25 * 1024)]));
+    const res = await api.request("POST", "/v1/projects", { body: projectBody({ env }) });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe("PATCH and revision bodies", () => {
+  let name: string;
+  let etag: string;
+  beforeAll(async () => { ({ project: { name }, etag } = await createProject(api, { database: { mode: "rds", allocatedStorageGb: 40 } })); });
+  beforeEach(async () => { counts = await rowCounts(api); });
+
+  it.each([
+    { reason: "an empty patch", input: {}, want: "(body)" },
+    { reason: "a name change (names are forever)", input: { name: "renamed" }, want: "name" },
+    { reason: "a region change", input: { region: "eu-west-1" }, want: "region" },
+    { reason: "a reserved env name", input: { env: { REDIS_URI: "redis://x" } }, want: "env.REDIS_URI" },
+    { reason: "a reserved secret name", input: { secrets: { DATABASE_URI: "x" } }, want: "secrets.DATABASE_URI" },
+    { reason: "a cpu change that leaves memory invalid", input: { resources: { api: { cpu: 4096 } } }, want: "resources.api.memoryMb" },
+    { reason: "shrinking storage", input: { database: { allocatedStorageGb: 20 } }, want: "database.allocatedStorageGb" },
+    { reason: "POSTGRES_URI_CUSTOM that is not a URI", input: { secrets: { POSTGRES_URI_CUSTOM: "nope" } }, want: "secrets.POSTGRES_URI_CUSTOM" },
+    { reason: "an unknown field", input: { replicas: 3 }, want: "replicas" },
+  ])("refuses $reason with 400 naming $want", async ({ input, want }) => {
+    const res = await api.request("PATCH", `/v1/projects/${name}`, { body: input, headers: { "if-match": etag } });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toContain(want);
+    await expectNothingWritten();
+    expect((await api.request("GET", `/v1/projects/${name}`)).headers.get("etag")).toBe(etag);
+  });
+
+  it.each(["x1", "*", '"one"', '"1", "2"'])("refuses If-Match %s that is not one generation", async (ifMatch) => {
+    const res = await api.request("PATCH", `/v1/projects/${name}`, { body: { env: { A: "1" } }, headers: { "if-match": ifMatch } });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toEqual(["header.if-match"]);
+    await expectNothingWritten();
+  });
+
+  it.each([
+    { reason: "no image", input: {}, want: "image" },
+    { reason: "a reserved env override", input: { image: image("v1"), env: { PORT: "1" } }, want: "env.PORT" },
+    { reason: "an unknown field", input: { image: image("v1"), tag: "v1" }, want: "tag" },
+  ])("refuses a revision with $reason naming $want", async ({ input, want }) => {
+    const res = await api.request("POST", `/v1/projects/${name}/revisions`, { body: input });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toContain(want);
+    await expectNothingWritten();
+  });
+});
+
+describe("query strings", () => {
+  beforeEach(async () => { counts = await rowCounts(api); });
+  it.each([
+    { reason: "limit 0", input: "/v1/projects?limit=0", want: "query.limit" },
+    { reason: "limit over 200", input: "/v1/projects?limit=201", want: "query.limit" },
+    { reason: "an unknown parameter", input: "/v1/projects?sort=name", want: "query.sort" },
+    { reason: "a cursor the API never issued", input: "/v1/projects?cursor=AA", want: "query.cursor" },
+    { reason: "a revision cursor past any integer", input: `/v1/projects/${"x"}/revisions?cursor=${Buffer.from("9".repeat(30)).toString("base64url")}`, want: "query.cursor" },
+    { reason: "since that is not a time", input: "/v1/projects/x/events?since=yesterday", want: "query.since" },
+    { reason: "since on a leap second", input: "/v1/projects/x/events?since=2016-12-31T23:59:60Z", want: "query.since" },
+  ])("refuses $reason with 400 naming $want", async ({ input, want }) => {
+    const { project } = await createProject(api);
+    counts = await rowCounts(api);
+    const res = await api.request("GET", input.replace("/projects/x/", `/projects/${project.name}/`));
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toContain(want);
+    await expectNothingWritten();
+  });
+});
