@@ -8,6 +8,15 @@ CREATE TABLE "api_tokens" (
 	"revoked_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "changes" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"project_id" uuid NOT NULL,
+	"project_name" text NOT NULL,
+	"kind" text NOT NULL,
+	"event_id" bigint,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "conditions" (
 	"project_id" uuid NOT NULL,
 	"type" text NOT NULL,
@@ -107,6 +116,7 @@ ALTER TABLE "leases" ADD CONSTRAINT "leases_project_id_projects_id_fk" FOREIGN K
 ALTER TABLE "resource_status" ADD CONSTRAINT "resource_status_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "revisions" ADD CONSTRAINT "revisions_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_tokens_hash_key" ON "api_tokens" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "changes_project_idx" ON "changes" USING btree ("project_id","id");--> statement-breakpoint
 CREATE INDEX "events_project_id_idx" ON "events" USING btree ("project_id","id");--> statement-breakpoint
 CREATE INDEX "leases_due_idx" ON "leases" USING btree ("due_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "projects_name_key" ON "projects" USING btree ("name");--> statement-breakpoint

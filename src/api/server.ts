@@ -15,6 +15,7 @@ import { revisionRoutes } from "./routes/revisions.js";
 import { statusRoutes } from "./routes/status.js";
 import { systemRoutes } from "./routes/system.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { watchRoutes } from "./routes/watch.js";
 
 export interface ApiDeps {
   store: Store;
@@ -32,6 +33,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: "api" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // SSE watchers never go idle; close them on shutdown instead of waiting for them.
+    forceCloseConnections: true,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, strict: false },
       plugins: [addFormats as never],
@@ -72,5 +75,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(revisionRoutes(deps));
   await app.register(statusRoutes(deps));
   await app.register(tokenRoutes(deps, auth.forgetMintedTokens));
+  await app.register(watchRoutes(deps));
   return app;
 }

@@ -39,7 +39,7 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
   }
   for (const r of revisions) {
     out.get(r.project_id)?.desired.revisions.push({
-      id: r.id, projectId: r.project_id, number: r.number, image: r.image, env: r.env, status: r.status, message: r.message, createdAt: r.created_at,
+      id: r.id, projectId: r.project_id, number: r.number, image: r.image, env: r.env, status: r.status, message: r.message, createdAt: new Date(r.created_at),
     } satisfies Revision);
   }
   for (const c of conditions) out.get(c.project_id)?.conditions.set(c.type, { status: c.status, reason: c.reason, message: c.message, observedGeneration: c.observed_generation });
@@ -73,38 +73,42 @@ export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite
       WHERE project_id = ${w.projectId} AND owner = ${w.owner} RETURNING project_id`;
     if (lease.length === 0) return false;
     if (w.deleted) {
+      await writeEvents(tx, w.projectId, w.events);
+      await tx`SELECT byoc_record_change(${w.projectId}, ${loaded.desired.name}, 'deleted', NULL)`;
       await tx`DELETE FROM projects WHERE id = ${w.projectId} AND deleting_at IS NOT NULL`;
       return true;
     }
-    await writeConditions(tx, loaded, w);
-    await writeResources(tx, loaded, w);
+    const statusChanged = (await writeConditions(tx, loaded, w)) + (await writeResources(tx, loaded, w)) > 0 || w.revisionUpdates.length > 0;
     await writeEvents(tx, w.projectId, w.events);
     for (const r of w.revisionUpdates) {
       await tx`UPDATE revisions SET status = ${r.status}, message = ${r.message}, updated_at = now() WHERE project_id = ${w.projectId} AND number = ${r.number} AND (status, message) IS DISTINCT FROM (${r.status}, ${r.message})`;
     }
     const observed = w.synced ? w.seenGeneration : loaded.observedGeneration;
-    if (loaded.phase !== w.phase || loaded.observedGeneration !== observed) {
+    const phaseChanged = loaded.phase !== w.phase || loaded.observedGeneration !== observed;
+    if (phaseChanged) {
       await tx`UPDATE projects SET phase = CASE WHEN deleting_at IS NULL THEN ${w.phase} ELSE 'Deleting' END, observed_generation = GREATEST(observed_generation, ${observed}) WHERE id = ${w.projectId}`;
     }
+    if (statusChanged || phaseChanged) await tx`SELECT byoc_record_change(${w.projectId}, ${loaded.desired.name}, 'status', NULL)`;
     return true;
   });
 }
 
-async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite) {
+async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
   const changed = w.conditions.filter((c) => {
     const prev = loaded.conditions.get(c.type);
     return !prev || prev.status !== c.status || prev.reason !== c.reason || prev.message !== c.message || prev.observedGeneration !== w.seenGeneration;
   });
-  if (changed.length === 0) return;
+  if (changed.length === 0) return 0;
   const rows = changed.map((c) => ({ project_id: w.projectId, type: c.type, status: c.status, reason: c.reason, message: c.message, observed_generation: w.seenGeneration }));
   await tx`
     INSERT INTO conditions ${tx(rows, "project_id", "type", "status", "reason", "message", "observed_generation")}
     ON CONFLICT (project_id, type) DO UPDATE SET
       last_transition_time = CASE WHEN conditions.status <> EXCLUDED.status THEN now() ELSE conditions.last_transition_time END,
       status = EXCLUDED.status, reason = EXCLUDED.reason, message = EXCLUDED.message, observed_generation = EXCLUDED.observed_generation`;
+  return changed.length;
 }
 
-async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite) {
+async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
   const byKey = new Map<string, ResourceObservation>();
   for (const o of w.observations) {
     const key = `${o.kind}|${o.name}`;
@@ -124,11 +128,12 @@ async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject
       next_attempt_at: failing ? new Date(Date.now() + w.nextDueInMs) : null,
     };
   });
-  if (rows.length === 0) return;
+  if (rows.length === 0) return 0;
   await tx`
     INSERT INTO resource_status ${tx(rows, "project_id", "kind", "name", "arn", "phase", "last_error_code", "last_error_message", "attempts", "next_attempt_at")}
     ON CONFLICT (project_id, kind, name) DO UPDATE SET arn = EXCLUDED.arn, phase = EXCLUDED.phase, last_error_code = EXCLUDED.last_error_code,
       last_error_message = EXCLUDED.last_error_message, attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = now()`;
+  return rows.length;
 }
 
 /** A Warning repeated by every retry of a failing step is recorded once per ten minutes, not per retry. */

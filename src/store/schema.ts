@@ -3,7 +3,7 @@
 // the engine. Migrations are generated from this file by drizzle-kit into drizzle/.
 import { sql } from "drizzle-orm";
 import {
-  bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from "drizzle-orm/pg-core";
 
 export interface DatabaseSpec {
@@ -119,3 +119,17 @@ export const apiTokens = pgTable("api_tokens", {
   lastUsedAt: ts("last_used_at"),
   revokedAt: ts("revoked_at"),
 }, (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash)]);
+
+/**
+ * The watch feed: one row per status change or event, in commit order (inserts take a transaction-level
+ * advisory lock), so an SSE client resuming from Last-Event-ID neither misses nor repeats a change.
+ * No foreign key: a project's "deleted" change outlives the project.
+ */
+export const changes = pgTable("changes", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  projectId: uuid("project_id").notNull(),
+  projectName: text("project_name").notNull(),
+  kind: text("kind").notNull().$type<"event" | "status" | "deleted">(),
+  eventId: bigint("event_id", { mode: "number" }),
+  createdAt: ts("created_at").notNull().defaultNow(),
+}, (t) => [index("changes_project_idx").on(t.projectId, t.id)]);
