@@ -1,7 +1,7 @@
 // The account's shared log group `/aws/ecs/langgraph-cloud` (streams prefixed by project name), 30-day
 // retention. Checked once per account per resync interval; recreated if deleted.
-// AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy.
-import { CreateLogGroupCommand, DescribeLogGroupsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
+// AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy; logs:FilterLogEvents to read logs.
+import { CreateLogGroupCommand, DescribeLogGroupsCommand, FilterLogEventsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
 import type { Action, PassContext, Step } from "./types.js";
@@ -44,3 +44,28 @@ export const logGroup: Step = {
     return { actions, after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
   },
 };
+
+export interface LogLine { timestamp: string; service: string; stream: string; message: string }
+
+/**
+ * A project's container logs: streams `<project>/<container>/<task>` of the shared log group, oldest
+ * first, paginated with CloudWatch's own token. AWS call: logs:FilterLogEvents.
+ */
+export async function readProjectLogs(
+  aws: import("../src/cloud/clients.js").AwsClients, project: string,
+  opts: { since?: Date; until?: Date; service?: string; limit: number; nextToken?: string },
+): Promise<{ items: LogLine[]; nextToken?: string }> {
+  try {
+    const out = await aws.logs.send(new FilterLogEventsCommand({
+      logGroupName: LOG_GROUP_NAME, logStreamNamePrefix: opts.service ? `${project}/${opts.service}/` : `${project}/`,
+      startTime: opts.since?.getTime(), endTime: opts.until?.getTime(), limit: opts.limit, nextToken: opts.nextToken,
+    }));
+    const items = (out.events ?? []).map((e) => ({
+      timestamp: new Date(e.timestamp ?? 0).toISOString(), stream: e.logStreamName ?? "", service: (e.logStreamName ?? "").split("/")[1] ?? "", message: e.message ?? "",
+    }));
+    return { items, nextToken: out.nextToken };
+  } catch (err) {
+    if (awsErrorCode(err) === "ResourceNotFoundException") return { items: [] };
+    throw err;
+  }
+}

@@ -16,6 +16,8 @@ import { statusRoutes } from "./routes/status.js";
 import { systemRoutes } from "./routes/system.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { watchRoutes } from "./routes/watch.js";
+import { cloudRoutes } from "./routes/cloud.js";
+import type { Cloud } from "../cloud/clients.js";
 
 export interface ApiDeps {
   store: Store;
@@ -24,6 +26,9 @@ export interface ApiDeps {
   logger: Logger;
   tokens: StaticToken[];
   version?: string;
+  /** For the plan and logs routes, which read the customer's account. */
+  cloud?: Cloud;
+  operatorId?: string;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -76,5 +81,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(statusRoutes(deps));
   await app.register(tokenRoutes(deps, auth.forgetMintedTokens));
   await app.register(watchRoutes(deps));
+  await app.register(cloudRoutes(deps));
   return app;
 }
