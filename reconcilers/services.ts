@@ -28,12 +28,20 @@ function createAction(ctx: PassContext, role: ServiceRole, name: string, recreat
     async run() {
       if (recreate) await ctx.intents.clear("Service", name);
       const token = await ctx.intents.begin("Service", name);
-      const out = await ctx.aws.ecs.send(new CreateServiceCommand({
+      let out;
+      try {
+        out = await ctx.aws.ecs.send(new CreateServiceCommand({
         cluster: CLUSTER_NAME, serviceName: name, taskDefinition: ctx.facts.taskDefinitionArns![role], desiredCount: desiredCount(ctx, role),
         launchType: "FARGATE", clientToken: token.replace(/-/g, "").slice(0, 32), deploymentConfiguration,
         networkConfiguration: { awsvpcConfiguration: { subnets: ctx.facts.privateSubnetIds, securityGroups: [ctx.facts.serviceSecurityGroupId!], assignPublicIp: "DISABLED" } },
         propagateTags: "SERVICE", enableECSManagedTags: true, tags: toLowerKeyValue(projectTags(ctx)),
-      }));
+        }));
+      } catch (err) {
+        // ECS's answer when an ACTIVE service of this name exists (created by an attempt whose answer
+        // we lost, with another token): the next pass observes it and adopts it if it is ours.
+        if (awsErrorCode(err) === "InvalidParameterException" && /not idempotent/i.test((err as Error).message)) return;
+        throw new Error(`create ECS service ${name}`, { cause: err });
+      }
       await ctx.intents.resolve("Service", name, out.service!.serviceArn!);
     },
   };
