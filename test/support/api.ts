@@ -6,6 +6,8 @@ import { createSealer } from "../../src/store/crypto.js";
 import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./db.js";
+import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
+import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 
 export const WRITE_TOKEN = "write-token-0123456789abcdef";
 export const READ_TOKEN = "read-token-0123456789abcdefgh";
@@ -25,6 +27,8 @@ export async function startTestApi(opts: { logStream?: pino.DestinationStream; k
   const app = await buildApi({
     store, sealer: createSealer([opts.key ?? randomBytes(32)]), metrics: createMetrics(), logger,
     tokens: [{ scope: "write", token: WRITE_TOKEN }, { scope: "read", token: READ_TOKEN }],
+    // plan and logs read the customer's account: give them a sandbox one.
+    cloud: new Cloud({ backend: new SandboxCloud({ delayMs: 50, seed: 1 }), baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "api-test" }),
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
@@ -37,6 +41,11 @@ export async function startTestApi(opts: { logStream?: pino.DestinationStream; k
       let body: string | undefined = o.raw;
       if (o.body !== undefined) { body = JSON.stringify(o.body); headers["content-type"] ??= "application/json"; }
       const res = await fetch(url + path, { method, headers, body });
+      // A watch stream never ends: a status and headers are all a request/response test can read.
+      if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+        await res.body?.cancel();
+        return { status: res.status, headers: res.headers, body: undefined, text: "" };
+      }
       const text = await res.text();
       let parsed: unknown = undefined;
       try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
