@@ -125,7 +125,9 @@ async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject
       project_id: w.projectId, kind: o.kind, name: o.name, arn: o.arn ?? prev?.arn ?? null, phase: o.phase,
       last_error_code: o.lastError?.code ?? null, last_error_message: o.lastError?.message ?? null,
       attempts: failing ? (prev?.attempts ?? 0) + 1 : 0,
-      next_attempt_at: failing ? new Date(Date.now() + w.nextDueInMs) : null,
+      // A string, not a Date: drizzle replaces postgres.js's timestamptz serializer with the identity
+      // function on this client, so a Date given to raw sql reaches the wire unserialized and throws.
+      next_attempt_at: failing ? new Date(Date.now() + w.nextDueInMs).toISOString() : null,
     };
   });
   if (rows.length === 0) return 0;
@@ -136,10 +138,13 @@ async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject
   return rows.length;
 }
 
-/** A Warning repeated by every retry of a failing step is recorded once per ten minutes, not per retry. */
+/**
+ * An event that repeats by nature (a Warning from every retry of a failing step) is recorded once per
+ * ten minutes, not per retry; every change the operator made is recorded, however alike two of them are.
+ */
 async function writeEvents(tx: postgres.TransactionSql, projectId: string, events: EventRecord[]) {
   for (const e of events) {
-    if (e.type === "Warning") {
+    if (e.repeats) {
       await tx`
         INSERT INTO events (project_id, type, reason, message, resource)
         SELECT ${projectId}, ${e.type}, ${e.reason}, ${e.message}, ${e.resource ?? null}
