@@ -1,10 +1,11 @@
 // The account's shared ECS cluster `langgraph-cloud-cluster` (one per account and region, used by every
-// project there). Checked once per account per resync interval; recreated if deleted.
+// project there). Checked at most once per account per half resync interval (see mutableFactTtlMs), and
+// at once when DescribeServices finds it gone (rollout.ts drops the cached fact); recreated if deleted.
 // AWS calls: ecs:DescribeClusters, ecs:CreateCluster (idempotent by name in AWS).
 import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
 import { CLUSTER_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
 import type { PassContext, Step } from "./types.js";
-import { done } from "./types.js";
+import { done, mutableFactTtlMs } from "./types.js";
 
 export const cluster: Step = {
   kind: "Cluster",
@@ -15,7 +16,7 @@ export const cluster: Step = {
     const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
     const c = out.clusters?.find((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE");
     if (c) {
-      ctx.cache.set(key, true, ctx.resyncMs);
+      ctx.cache.set(key, true, mutableFactTtlMs(ctx));
       return { actions: [], after: done("ClusterActive", `${CLUSTER_NAME} is active`) };
     }
     return {

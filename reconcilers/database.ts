@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-rds";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames } from "../src/cloud/names.js";
-import { conflict, fromTagList, missingTags, ownershipOf, projectTags, toKeyValue } from "./ownership.js";
+import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
 import { postgresUri, putValueAction } from "./secrets.js";
 import type { Action, FieldDiff, PassContext, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
@@ -60,11 +60,15 @@ export function dbDiffs(actual: DBInstance, want: DesiredDb): { modify: FieldDif
   return { modify, cannot };
 }
 
-function createAction(ctx: PassContext, id: string): Action {
+/** `recreate`: the instance existed (the postgres secret holds its endpoint) and was deleted out of band. */
+function createAction(ctx: PassContext, id: string, recreate: boolean): Action {
   const want = desiredDb(ctx);
+  const spec = `${want.DBInstanceClass}, ${want.AllocatedStorage} GiB, postgres ${want.EngineVersion}`;
   return {
-    verb: "create", kind: "DBInstance", resource: id, reason: "DB instance does not exist",
-    event: { type: "Normal", reason: "Created", message: `creating RDS instance ${id} (${want.DBInstanceClass}, ${want.AllocatedStorage} GiB, postgres ${want.EngineVersion})`, resource: id },
+    verb: "create", kind: "DBInstance", resource: id, reason: recreate ? "DB instance was deleted" : "DB instance does not exist",
+    event: recreate
+      ? { type: "Warning", reason: "Created", message: `RDS instance ${id} was deleted out of band; creating it again, empty (${spec}): its data is gone — restore it from a snapshot if you need it`, resource: id }
+      : { type: "Normal", reason: "Created", message: `creating RDS instance ${id} (${spec})`, resource: id },
     async run() {
       const secret = ctx.facts.postgresSecret!;
       try {
@@ -89,7 +93,8 @@ async function planDatabase(ctx: PassContext): Promise<StepPlan> {
   const db = await describeDb(ctx, id);
   if (!db) {
     if (!ctx.facts.postgresSecret) return { actions: [], after: requeue(ctx.pollMs, "WaitingForSecret", "the postgres secret is not readable yet") };
-    return { actions: [createAction(ctx, id)], after: requeue(ctx.pollMs, "Creating", `RDS instance ${id} is being created`) };
+    const recreate = !!ctx.facts.postgresSecret.host;
+    return { actions: [createAction(ctx, id, recreate)], after: requeue(ctx.pollMs, recreate ? "Recreating" : "Creating", `RDS instance ${id} is being ${recreate ? "recreated (it was deleted out of band)" : "created"}`) };
   }
   const tags = fromTagList(db.TagList);
   if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`RDS instance ${id}`, tags, ctx.resyncMs) };
@@ -130,7 +135,7 @@ function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Recor
     actions.push({
       verb: "tag", kind: "DBInstance", resource: id, reason: "tags drifted",
       diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
-      event: { type: "Normal", reason: "DriftRepaired", message: `RDS instance ${id}: restored tags ${Object.keys(missing).join(", ")}`, resource: id },
+      event: { type: "Normal", reason: "DriftRepaired", message: `RDS instance ${id}: ${tagDrift(tags, missing)}`, resource: id },
       run: async () => { await ctx.aws.rds.send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: toKeyValue(missing) })); },
     });
   }
@@ -140,12 +145,19 @@ function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Recor
   if (endpoint && secret && ctx.facts.postgresSecretArn && (secret.host !== endpoint.host || secret.port !== endpoint.port || !secret.uri)) {
     const next = { ...secret, host: endpoint.host, port: endpoint.port };
     const value = { ...next, uri: postgresUri(next) };
-    actions.push(putValueAction(ctx, ctx.facts.postgresSecretArn, projectNames(ctx.project.name).postgresSecret, JSON.stringify(value), `publish the endpoint of ${id}`, secret.host ? "DriftRepaired" : "EndpointPublished"));
+    const at = `${endpoint.host}:${endpoint.port}`;
+    const why = !secret.host ? `has no endpoint yet → ${at} (${id})`
+      : secret.host !== endpoint.host || secret.port !== endpoint.port ? `endpoint ${secret.host}:${secret.port} → ${at} (${id})` : `uri (absent) → the URI of ${at}`;
+    actions.push(putValueAction(ctx, ctx.facts.postgresSecretArn, projectNames(ctx.project.name).postgresSecret, JSON.stringify(value), why, secret.host ? "DriftRepaired" : "EndpointPublished"));
     ctx.facts.postgresSecret = value;
   }
   if (cannot.length) {
+    // Not a loop: nothing is attempted, the condition says what to do, and the Warning is recorded
+    // once per ten minutes however often the pass looks again.
     const d = cannot[0];
-    return { actions, after: { kind: "blocked", synced: false, reason: "CannotShrinkStorage", afterMs: ctx.resyncMs, message: `RDS cannot shrink ${id} storage from ${d.actual} to ${d.desired} GiB; set allocatedStorageGb ≥ ${d.actual}` } };
+    const message = `RDS cannot shrink ${id} storage in place: AllocatedStorage ${d.actual} → ${d.desired} GiB is impossible; set database.allocatedStorageGb ≥ ${d.actual}`;
+    ctx.emit({ type: "Warning", reason: "CannotShrinkStorage", message, resource: id, repeats: true });
+    return { actions, after: { kind: "blocked", synced: false, reason: "CannotShrinkStorage", afterMs: ctx.resyncMs, message } };
   }
   return { actions, after: modify.length ? requeue(ctx.pollMs, "Modifying", `RDS instance ${id} is being modified`) : done("Available", `RDS instance ${id} is available`) };
 }

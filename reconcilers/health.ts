@@ -61,7 +61,7 @@ export const health: Step = {
         lastError: low ? { code: "LowStorage", message: `${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB` } : null,
       });
       if (low) {
-        ctx.emit({ type: "Warning", reason: "LowStorage", message: `RDS instance ${names.dbInstance} has ${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB; raise database.allocatedStorageGb`, resource: names.dbInstance });
+        ctx.emit({ type: "Warning", reason: "LowStorage", message: `RDS instance ${names.dbInstance} has ${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB; raise database.allocatedStorageGb`, resource: names.dbInstance, repeats: true });
       }
     }
     return { actions: [], after: done("RolloutComplete", "healthy") };

@@ -1,11 +1,12 @@
 // The account's shared log group `/aws/ecs/langgraph-cloud` (streams prefixed by project name), 30-day
-// retention. Checked once per account per resync interval; recreated if deleted.
+// retention. Checked at most once per account per half resync interval (see mutableFactTtlMs), so a
+// resync pass always looks; recreated if deleted (tasks cannot start without it).
 // AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy; logs:FilterLogEvents to read logs.
 import { CreateLogGroupCommand, DescribeLogGroupsCommand, FilterLogEventsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
 import type { Action, PassContext, Step } from "./types.js";
-import { done } from "./types.js";
+import { done, mutableFactTtlMs } from "./types.js";
 
 export const RETENTION_DAYS = 30;
 
@@ -19,9 +20,13 @@ export const logGroup: Step = {
     const g = out.logGroups?.find((x) => x.logGroupName === LOG_GROUP_NAME);
     const actions: Action[] = [];
     if (!g) {
+      // Services of ours that ran logged to it, so it existed: someone deleted it, with its logs.
+      const existed = ctx.project.revisions.some((r) => r.status === "DEPLOYED");
       actions.push({
-        verb: "create", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "log group does not exist",
-        event: { type: "Normal", reason: "Created", message: `created log group ${LOG_GROUP_NAME} (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME },
+        verb: "create", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: existed ? "log group was deleted" : "log group does not exist",
+        event: existed
+          ? { type: "Warning", reason: "Created", message: `log group ${LOG_GROUP_NAME} was deleted out of band (with the logs in it); created it again (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME }
+          : { type: "Normal", reason: "Created", message: `created log group ${LOG_GROUP_NAME} (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME },
         run: async () => {
           try {
             await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP_NAME, tags: { [TAG_MANAGED_BY]: ctx.operatorId } }));
@@ -39,7 +44,7 @@ export const logGroup: Step = {
         run: async () => { await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS })); },
       });
     } else {
-      ctx.cache.set(key, true, ctx.resyncMs);
+      ctx.cache.set(key, true, mutableFactTtlMs(ctx));
     }
     return { actions, after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
   },

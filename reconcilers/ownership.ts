@@ -42,3 +42,8 @@ export function missingTags(actual: TagMap, desired: TagMap): TagMap {
   }
   return out;
 }
+
+/** A tag repair as a DriftRepaired message names it: `tags.k actual → desired` for each tag put back. */
+export function tagDrift(actual: TagMap, repaired: TagMap): string {
+  return Object.entries(repaired).map(([k, v]) => `tags.${k} ${actual[k] ?? "(absent)"} → ${v}`).join(", ");
+}

@@ -81,6 +81,9 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
   for (const step of steps) {
     const started = Date.now();
     const outcome = await runStep(ctx, step, project.deleting, result);
+    // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
+    // so fixing the role is enough and nobody has to restart the operator.
+    if (outcome.kind === "terminal" && isAccessDenied({ name: outcome.code }) && !ctx.dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
     result.steps.push({ kind: step.kind, condition: step.condition, informational: step.informational, outcome, durationMs: Date.now() - started });
     if (outcome.kind !== "done") break;
   }
@@ -108,7 +111,7 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
     ctx.log.warn({ step: step.kind, code, resource: current?.resource }, message);
     if (current) {
       result.observations.push({ kind: current.kind, name: current.resource, arn: null, phase: "Error", lastError: { code, message: errorMessage(root) } });
-      result.events.push({ type: "Warning", reason: code, message, resource: current.resource });
+      result.events.push({ type: "Warning", reason: code, message, resource: current.resource, repeats: true });
     }
     // Permanent errors wait for the spec (or the customer's role) to change: slow retries, never a hot loop.
     if (isValidation(root) || isAccessDenied(root)) {

@@ -19,7 +19,9 @@ export async function describeProjectServices(ctx: PassContext): Promise<Map<str
     for (const s of out.services ?? []) if (s.serviceName) services.set(s.serviceName, s);
   } catch (err) {
     if (awsErrorCode(err) !== "ClusterNotFoundException") throw err;
+    // Deleted out of band: the next pass's cluster step must look instead of trusting its cache.
     ctx.cache.delete(`cluster|${ctx.aws.accountId}|${ctx.aws.region}`);
+    ctx.facts.clusterMissing = true;
   }
   ctx.facts.services = services;
   return services;
@@ -39,23 +41,39 @@ function lastDeployed(revisions: Revision[]): Revision | undefined {
 }
 
 /**
+ * Whether ECS gave up on the DEPLOYING revision `n`: a deployment of it FAILED, or — once the circuit
+ * breaker's rollback has completed, when ECS no longer lists the failed deployment at all — the
+ * service's PRIMARY deployment runs an older revision again. We moved the services to `n` before
+ * marking it DEPLOYING, so only ECS's rollback (or a person) can have moved them back; reading it as
+ * drift instead would push the failing revision again, in a loop.
+ */
+async function rolledBack(ctx: PassContext, n: number): Promise<{ service: string; why: string } | undefined> {
+  const names = projectNames(ctx.project.name);
+  for (const role of ["api", "queue"] as const) {
+    const s = ctx.facts.services?.get(names.service(role));
+    for (const d of s?.deployments ?? []) {
+      const rev = await revisionOf(ctx, d.taskDefinition);
+      if (d.rolloutState === "FAILED" && rev === n) return { service: s!.serviceName!, why: d.rolloutStateReason ?? "ECS deployment circuit breaker" };
+      if (d.status === "PRIMARY" && rev !== undefined && rev < n) return { service: s!.serviceName!, why: `ECS rolled ${s!.serviceName} back to revision ${rev} (deployment circuit breaker)` };
+    }
+  }
+  return undefined;
+}
+
+/**
  * The newest revision, unless its rollout failed: then the last DEPLOYED one keeps serving.
- * A DEPLOYING revision whose deployment ECS marked FAILED is recorded as DEPLOY_FAILED here.
+ * A DEPLOYING revision that ECS rolled back is recorded as DEPLOY_FAILED here.
  */
 export async function resolveTargetRevision(ctx: PassContext): Promise<Revision | undefined> {
   const [newest] = ctx.project.revisions;
   if (!newest) return undefined;
   if (newest.status === "DEPLOY_FAILED") return lastDeployed(ctx.project.revisions);
   if (newest.status === "DEPLOYING") {
-    const api = ctx.facts.services?.get(projectNames(ctx.project.name).service("api"));
-    let failed: Deployment | undefined;
-    for (const d of api?.deployments ?? []) {
-      if (d.rolloutState === "FAILED" && (await revisionOf(ctx, d.taskDefinition)) === newest.number) failed = d;
-    }
+    const failed = await rolledBack(ctx, newest.number);
     if (failed) {
-      const message = `rollout failed: ${failed.rolloutStateReason ?? "ECS deployment circuit breaker"}; the previous revision keeps serving`;
+      const message = `rollout failed: ${failed.why}; the previous revision keeps serving`;
       ctx.setRevisionStatus(newest.number, "DEPLOY_FAILED", message);
-      ctx.emit({ type: "Warning", reason: "RolloutFailed", message: `revision ${newest.number}: ${message}`, resource: api?.serviceName });
+      ctx.emit({ type: "Warning", reason: "RolloutFailed", message: `revision ${newest.number}: ${message}`, resource: failed.service });
       newest.status = "DEPLOY_FAILED";
       return lastDeployed(ctx.project.revisions);
     }
@@ -83,7 +101,8 @@ export const rollout: Step = {
       return { actions: [], after: { kind: "blocked", synced: true, reason: "AwaitingRevision", afterMs: ctx.resyncMs, message: "no revision yet: POST /v1/projects/{name}/revisions with an image" } };
     }
     const names = projectNames(ctx.project.name);
-    const services = await describeProjectServices(ctx);
+    // Described by the task definitions step this pass; the services step drops it once it changed them.
+    const services = ctx.facts.services ?? (await describeProjectServices(ctx));
     const states = (["api", "queue"] as const).map((role) => {
       const s = services.get(names.service(role));
       const primary = primaryOf(s);

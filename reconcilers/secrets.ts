@@ -10,7 +10,7 @@ import {
 import { randomBytes } from "node:crypto";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames, TAG_PROJECT_ID } from "../src/cloud/names.js";
-import { conflict, fromTagList, missingTags, ownershipOf, projectTags, toKeyValue } from "./ownership.js";
+import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
 import type { Action, Outcome, PassContext, PostgresSecret, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
 
@@ -91,7 +91,7 @@ async function planSecrets(ctx: PassContext): Promise<StepPlan> {
       actions.push({
         verb: "tag", kind: "Secret", resource: name, reason: "tags drifted",
         diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
-        event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: restored tags ${Object.keys(missing).join(", ")}`, resource: name },
+        event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: ${tagDrift(tags, missing)}`, resource: name },
         run: async () => { await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: s.ARN, Tags: toKeyValue(missing) })); },
       });
     }
@@ -120,9 +120,10 @@ async function planValues(ctx: PassContext, arns: string[]): Promise<Action[]> {
   const actions: Action[] = [];
   for (const v of out.SecretValues ?? []) {
     const parsed = safeParse(v.SecretString);
+    noteValueChange(ctx, v.CreatedDate?.getTime() ?? 0);
     if (v.Name === names.envSecret) {
       if (canonical(parsed) !== canonical(ctx.project.secrets)) {
-        actions.push(putValueAction(ctx, v.ARN!, names.envSecret, JSON.stringify(ctx.project.secrets), "value differs from the project's secrets"));
+        actions.push(putValueAction(ctx, v.ARN!, names.envSecret, JSON.stringify(ctx.project.secrets), `differs from the project's secrets in ${differingKeys(parsed, ctx.project.secrets)}`));
       }
     } else if (v.Name === names.postgresSecret) {
       const current = parsed as unknown as PostgresSecret;
@@ -130,11 +131,27 @@ async function planValues(ctx: PassContext, arns: string[]): Promise<Action[]> {
       if (ctx.project.database.mode === "external" && ctx.project.databaseUri && current.uri !== ctx.project.databaseUri) {
         const desired = fromExternalUri(ctx.project.databaseUri);
         ctx.facts.postgresSecret = desired;
-        actions.push(putValueAction(ctx, v.ARN!, names.postgresSecret, JSON.stringify(desired), "external database URI differs"));
+        actions.push(putValueAction(ctx, v.ARN!, names.postgresSecret, JSON.stringify(desired), "differs from the external database URI (POSTGRES_URI_CUSTOM)"));
       }
     }
   }
   return actions;
+}
+
+/** Which keys differ, by name only: an event may say which secret changed, never what it holds. */
+function differingKeys(actual: Record<string, unknown>, desired: Record<string, string>): string {
+  const keys = [...new Set([...Object.keys(actual), ...Object.keys(desired)])].sort();
+  return keys.filter((k) => actual[k] !== desired[k])
+    .map((k) => `${k} (${!(k in actual) ? "missing" : !(k in desired) ? "not in the spec" : "value differs"})`).join(", ");
+}
+
+/**
+ * Containers read secrets when they start, so running tasks keep an old value until they are replaced:
+ * the services step redeploys api and queue when a value changed after their deployment started. A
+ * write in this pass counts as later than any deployment (set at plan time, so a dry run shows it too).
+ */
+function noteValueChange(ctx: PassContext, at: number) {
+  ctx.facts.secretsChangedAt = Math.max(ctx.facts.secretsChangedAt ?? 0, at);
 }
 
 function safeParse(s: string | undefined): Record<string, unknown> {
@@ -142,10 +159,11 @@ function safeParse(s: string | undefined): Record<string, unknown> {
 }
 
 export function putValueAction(ctx: PassContext, arn: string, name: string, value: string, why: string, reason = "DriftRepaired"): Action {
+  noteValueChange(ctx, Number.POSITIVE_INFINITY);
   return {
     verb: "update", kind: "Secret", resource: name, reason: why,
     diffs: [{ field: "SecretString", actual: "(differs; value not shown)", desired: "(desired; value not shown)" }],
-    event: { type: "Normal", reason, message: `secret ${name}: ${why}; wrote the desired value (values not shown)`, resource: name },
+    event: { type: "Normal", reason, message: `secret ${name}: SecretString ${why}; wrote the desired value (values not shown)`, resource: name },
     run: async () => { await ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })); },
   };
 }

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames, SERVICE_ROLES, type ServiceRole } from "../src/cloud/names.js";
-import { conflict, fromTagList, missingTags, ownershipOf, projectTags, toLowerKeyValue } from "./ownership.js";
+import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toLowerKeyValue } from "./ownership.js";
 import { describeProjectServices } from "./rollout.js";
 import type { Action, FieldDiff, PassContext, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
@@ -74,6 +74,23 @@ function updateAction(ctx: PassContext, role: ServiceRole, s: Service, diffs: Fi
   };
 }
 
+/**
+ * A secret value changed after the service's deployment started (a spec change, or our repair of an
+ * out-of-band edit): its tasks hold the old value until replaced, so start a new deployment. Level-
+ * triggered on AWS's own timestamps, so a crash between the write and this update is no matter.
+ */
+function staleSecretsAction(ctx: PassContext, s: Service): Action | undefined {
+  const primary = s.deployments?.find((d) => d.status === "PRIMARY");
+  const changedAt = ctx.facts.secretsChangedAt ?? 0;
+  if (!primary?.createdAt || changedAt <= primary.createdAt.getTime()) return undefined;
+  const name = s.serviceName!;
+  return {
+    verb: "redeploy", kind: "Service", resource: name, reason: "a secret value changed after its tasks started",
+    event: { type: "Normal", reason: "Redeployed", message: `ECS service ${name}: a secret value changed after its deployment started; forced a new deployment so its tasks read the new value`, resource: name },
+    run: async () => { await ctx.aws.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER_NAME, service: name, forceNewDeployment: true })); },
+  };
+}
+
 /** How long the API may run fewer tasks than desired, after its rollout completed, before we redeploy. */
 export const BELOW_DESIRED_GRACE_MS = 60_000;
 
@@ -107,19 +124,27 @@ function planBelowDesired(ctx: PassContext, s: Service): { action?: Action; mess
 async function planServices(ctx: PassContext): Promise<StepPlan> {
   const names = projectNames(ctx.project.name);
   const services = ctx.facts.services ?? (await describeProjectServices(ctx));
+  if (ctx.facts.clusterMissing) {
+    return { actions: [], after: requeue(ctx.pollMs, "ClusterMissing", `ECS cluster ${CLUSTER_NAME} was deleted out of band; recreating it, then the services`) };
+  }
+  // A revision was deployed, so every service ran: one that is gone now (INACTIVE, or already purged
+  // and MISSING) was deleted out of band.
+  const ranBefore = ctx.project.revisions.some((r) => r.status === "DEPLOYED");
   const actions: Action[] = [];
   let below: string | undefined;
   for (const role of SERVICE_ROLES) {
     if (!ctx.facts.taskDefinitionArns?.[role]) continue;
     const name = names.service(role);
     const s = services.get(name);
-    if (!s || s.status === "INACTIVE") { actions.push(createAction(ctx, role, name, s?.status === "INACTIVE")); continue; }
+    if (!s || s.status === "INACTIVE") { actions.push(createAction(ctx, role, name, s?.status === "INACTIVE" || ranBefore)); continue; }
     const tags = fromTagList(s.tags);
     if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`ECS service ${name}`, tags, ctx.resyncMs) };
     if (s.status === "DRAINING") return { actions, after: requeue(ctx.pollMs, "Draining", `ECS service ${name} is draining after an out-of-band delete; will recreate it`) };
     ctx.observe({ kind: "Service", name, arn: s.serviceArn ?? null, phase: `${s.status} ${s.runningCount}/${s.desiredCount}`, lastError: null });
     const diffs = serviceDiffs(ctx, role, s);
+    const stale = role === "redis" ? undefined : staleSecretsAction(ctx, s);
     if (diffs.length) actions.push(updateAction(ctx, role, s, diffs));
+    else if (stale) actions.push(stale);
     else if (role === "api") {
       const heal = planBelowDesired(ctx, s);
       if (heal) { if (heal.action) actions.push(heal.action); below = heal.message; }
@@ -129,7 +154,7 @@ async function planServices(ctx: PassContext): Promise<StepPlan> {
       actions.push({
         verb: "tag", kind: "Service", resource: name, reason: "tags drifted",
         diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
-        event: { type: "Normal", reason: "DriftRepaired", message: `ECS service ${name}: restored tags ${Object.keys(missing).join(", ")}`, resource: name },
+        event: { type: "Normal", reason: "DriftRepaired", message: `ECS service ${name}: ${tagDrift(tags, missing)}`, resource: name },
         run: async () => { await ctx.aws.ecs.send(new TagResourceCommand({ resourceArn: s.serviceArn, tags: toLowerKeyValue(missing) })); },
       });
     }

@@ -1,8 +1,8 @@
 // Task definitions, families `lg-<p>-api`, `lg-<p>-queue`, `lg-<p>-redis`: one registration per distinct
 // spec. The spec's hash is a tag (byoc:spec-hash), so re-registering the same spec — after a crash, or a
 // rollback to an old revision — finds the existing one instead of creating a duplicate.
-// AWS calls: ecs:ListTaskDefinitions, ecs:DescribeTaskDefinition (cached by ARN: they are immutable),
-// ecs:RegisterTaskDefinition, ecs:DeregisterTaskDefinition.
+// AWS calls: ecs:ListTaskDefinitions (the account's, shared by its projects; a family's before registering),
+// ecs:DescribeTaskDefinition (cached by ARN: they are immutable), ecs:RegisterTaskDefinition, ecs:DeregisterTaskDefinition.
 import {
   DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
   type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type TaskDefinition,
@@ -13,7 +13,7 @@ import type { Revision } from "../src/model/project.js";
 import { fromTagList, projectTags, toLowerKeyValue } from "./ownership.js";
 import { describeProjectServices, resolveTargetRevision } from "./rollout.js";
 import type { Action, PassContext, Step, StepPlan } from "./types.js";
-import { done } from "./types.js";
+import { done, mutableFactTtlMs } from "./types.js";
 
 export const TAG_REVISION = "byoc:revision";
 export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7.4";
@@ -88,21 +88,69 @@ export async function describeTaskDefinitionCached(ctx: PassContext, arn: string
   }
 }
 
-/** An ACTIVE registration of this family with this spec hash, newest first. */
-async function findRegistered(ctx: PassContext, family: string, hash: string): Promise<string | undefined> {
+/** An ACTIVE registration of this family with this spec hash, and (when listed) how many are ACTIVE. */
+async function findRegistered(ctx: PassContext, family: string, hash: string): Promise<{ arn?: string; active: number }> {
   const cacheKey = `td|${ctx.aws.accountId}|${ctx.aws.region}|${family}|${hash}`;
   const cached = ctx.cache.get<string>(cacheKey);
-  if (cached) return cached;
+  if (cached) return { arn: cached, active: 0 };
+  // The account's listing confirms the registration in the common case (and the confirmation expires
+  // with the listing, so no fact is older than mutableFactTtlMs); a miss, which leads to a registration,
+  // is checked against a fresh listing of the family, so a registration is never decided on a shared one.
+  const shared = await activeInAccount(ctx);
+  const arns = shared?.byFamily.get(family);
+  const found = shared && arns ? await matchRegistered(ctx, cacheKey, hash, arns, shared.until - Date.now()) : undefined;
+  if (found?.arn) return found;
   const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: 10 }));
-  for (const arn of list.taskDefinitionArns ?? []) {
-    if (arn.split("/").pop()!.replace(/:\d+$/, "") !== family) continue;
+  return matchRegistered(ctx, cacheKey, hash, (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family), mutableFactTtlMs(ctx));
+}
+
+const familyOf = (arn: string) => arn.split("/").pop()!.replace(/:\d+$/, "");
+const registrationNumber = (arn: string) => Number(arn.slice(arn.lastIndexOf(":") + 1));
+
+async function matchRegistered(ctx: PassContext, cacheKey: string, hash: string, arns: string[], ttlMs: number): Promise<{ arn?: string; active: number }> {
+  for (const arn of arns) {
     const d = await describeTaskDefinitionCached(ctx, arn);
     if (d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id && d.td.status === "ACTIVE") {
-      ctx.cache.set(cacheKey, arn, ctx.resyncMs);
-      return arn;
+      if (ttlMs > 0) ctx.cache.set(cacheKey, arn, ttlMs);
+      return { arn, active: arns.length };
     }
   }
-  return undefined;
+  return { active: arns.length };
+}
+
+const ACCOUNT_LISTING_MAX_PAGES = 5;
+const accountListingKey = (ctx: PassContext) => `tdlist|${ctx.aws.accountId}|${ctx.aws.region}`;
+interface AccountListing { until: number; byFamily: Map<string, string[]> }
+
+/**
+ * Every ACTIVE task definition of the account by family, newest first: ListTaskDefinitions with no
+ * family (100 a page) once per account per mutableFactTtlMs, shared by the account's passes, instead of
+ * one listing per family per pass (ECS's familyPrefix is a whole family name: families cannot be listed
+ * together otherwise). Undefined when the account holds more than a few pages of them.
+ */
+function activeInAccount(ctx: PassContext): Promise<AccountListing | undefined> {
+  const key = accountListingKey(ctx);
+  let listing = ctx.cache.get<Promise<AccountListing | undefined>>(key);
+  if (!listing) {
+    const until = Date.now() + mutableFactTtlMs(ctx);
+    listing = (async () => {
+      const byFamily = new Map<string, string[]>();
+      let nextToken: string | undefined;
+      for (let page = 0; page < ACCOUNT_LISTING_MAX_PAGES; page++) {
+        const out = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE", maxResults: 100, nextToken }));
+        for (const arn of out.taskDefinitionArns ?? []) byFamily.set(familyOf(arn), [...(byFamily.get(familyOf(arn)) ?? []), arn]);
+        nextToken = out.nextToken;
+        if (!nextToken) {
+          for (const arns of byFamily.values()) arns.sort((a, b) => registrationNumber(b) - registrationNumber(a));
+          return { until, byFamily };
+        }
+      }
+      return undefined;
+    })();
+    ctx.cache.set(key, listing, mutableFactTtlMs(ctx));
+    listing.catch(() => ctx.cache.delete(key));
+  }
+  return listing;
 }
 
 async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
@@ -115,30 +163,55 @@ async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
     if (role !== "redis" && !target) continue;
     const input = desiredTaskDefinition(ctx, role, role === "redis" ? undefined : target);
     const hash = specHash(input);
-    const arn = await findRegistered(ctx, input.family!, hash);
+    const { arn, active } = await findRegistered(ctx, input.family!, hash);
     if (arn) { ctx.facts.taskDefinitionArns[role] = arn; continue; }
+    const deregistered = await deregisteredOutOfBand(ctx, role, hash);
     actions.push({
-      verb: "create", kind: "TaskDefinition", resource: input.family!, reason: `no ACTIVE registration with spec hash ${hash}`,
+      verb: "create", kind: "TaskDefinition", resource: input.family!, reason: deregistered ? `${shortName(deregistered)} was deregistered out of band` : `no ACTIVE registration with spec hash ${hash}`,
+      diffs: deregistered ? [{ field: "status", actual: `INACTIVE (${shortName(deregistered)})`, desired: "ACTIVE" }] : undefined,
       event: { type: "Normal", reason: "Registered", message: `registered task definition ${input.family}${role !== "redis" && target ? ` for revision ${target.number} (${target.image})` : ""}`, resource: input.family },
       run: async () => {
         const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: hash }] }));
         const registered = out.taskDefinition!.taskDefinitionArn!;
         ctx.facts.taskDefinitionArns![role] = registered;
-        ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, ctx.resyncMs);
+        ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, mutableFactTtlMs(ctx));
+        ctx.cache.delete(accountListingKey(ctx));
+        if (deregistered) {
+          ctx.emit({
+            type: "Normal", reason: "DriftRepaired", resource: input.family,
+            message: `task definition ${shortName(deregistered)}: status INACTIVE → ACTIVE (it was deregistered out of band while ${projectNames(ctx.project.name).service(role)} ran it; registered the same spec again as ${shortName(registered)})`,
+          });
+        }
       },
     });
     if (ctx.dryRun) ctx.facts.taskDefinitionArns[role] = `${input.family}:(new)`;
-    else actions.push(pruneAction(ctx, input.family!));
+    if (active + 1 > KEEP_ACTIVE_REVISIONS) actions.push(pruneAction(ctx, input.family!));
   }
   return { actions, after: done("TaskDefinitionsRegistered", target ? `task definitions for revision ${target.number}` : "redis task definition (no revision yet)") };
+}
+
+const shortName = (arn: string) => arn.split("/").pop()!;
+
+/**
+ * The registration of this spec that the role's service runs, when it is no longer ACTIVE: we never
+ * deregister one in use (see pruneAction), so someone else did. Its tags are immutable, so the cached
+ * describe is good for them; its status is not, and that entry is dropped.
+ */
+async function deregisteredOutOfBand(ctx: PassContext, role: ServiceRole, hash: string): Promise<string | undefined> {
+  const running = ctx.facts.services?.get(projectNames(ctx.project.name).service(role))?.taskDefinition;
+  if (!running) return undefined;
+  const d = await describeTaskDefinitionCached(ctx, running);
+  ctx.cache.delete(`tdarn|${running}`);
+  return d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id ? running : undefined;
 }
 
 /** After a new registration: deregister ours beyond the newest few, unless a deployment still runs one. */
 function pruneAction(ctx: PassContext, family: string): Action {
   return {
     verb: "prune", kind: "TaskDefinition", resource: family, reason: `keep the newest ${KEEP_ACTIVE_REVISIONS} registrations`,
-    event: { type: "Normal", reason: "Pruned", message: `pruned old task definitions of ${family}`, resource: family },
+    event: { type: "Normal", reason: "Pruned", message: `${family}: no registration to deregister (those beyond the newest ${KEEP_ACTIVE_REVISIONS} are in use)`, resource: family },
     async run() {
+      const pruned: string[] = [];
       const inUse = new Set<string>();
       for (const s of ctx.facts.services?.values() ?? []) for (const d of s.deployments ?? []) if (d.taskDefinition) inUse.add(d.taskDefinition);
       for (const arn of Object.values(ctx.facts.taskDefinitionArns ?? {})) if (arn) inUse.add(arn);
@@ -150,7 +223,10 @@ function pruneAction(ctx: PassContext, family: string): Action {
         if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
         await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
         ctx.cache.delete(`tdarn|${arn}`);
+        ctx.cache.delete(accountListingKey(ctx));
+        pruned.push(shortName(arn));
       }
+      if (pruned.length) this.event.message = `deregistered ${pruned.join(", ")}: ${family} keeps its newest ${KEEP_ACTIVE_REVISIONS} registrations`;
     },
   };
 }
@@ -168,7 +244,7 @@ async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
       actions.push({
         verb: "delete", kind: "TaskDefinition", resource: arn.split("/").pop()!, reason: "project deleted",
         event: { type: "Normal", reason: "Deregistered", message: `deregistered task definition ${arn.split("/").pop()}`, resource: family },
-        run: async () => { await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })); ctx.cache.delete(`tdarn|${arn}`); },
+        run: async () => { await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })); ctx.cache.delete(`tdarn|${arn}`); ctx.cache.delete(accountListingKey(ctx)); },
       });
     }
   }

@@ -62,6 +62,10 @@ export interface PassFacts {
   /** The revision the services should run (newest, unless it failed: then the last deployed). */
   targetRevision: DesiredProject["revisions"][number] | undefined;
   services: Map<string, import("@aws-sdk/client-ecs").Service>;
+  /** DescribeServices said the cluster is gone (deleted out of band): services wait for the cluster step. */
+  clusterMissing: boolean;
+  /** When a secret value the containers read last changed (epoch ms; Infinity: written in this pass). */
+  secretsChangedAt: number;
 }
 
 export interface PostgresSecret { username: string; password: string; host: string; port: number; dbname: string; uri: string }
@@ -106,6 +110,14 @@ export interface Step {
   /** Deletion path (finalizer), in reverse order of creation. */
   planDelete?(ctx: PassContext): Promise<StepPlan>;
 }
+
+/**
+ * How long a fact about AWS that can change out of band (the account's cluster or log group exists, a
+ * spec's registration is ACTIVE) may be served from `ctx.cache`: half the resync interval, so every
+ * resync pass (at 0.9–1.1 × the interval) reads it afresh and finds drift within one interval, while
+ * the quick requeues of a rollout or a DB create do not repeat the reads.
+ */
+export const mutableFactTtlMs = (ctx: Pick<PassContext, "resyncMs">) => Math.max(1, Math.floor(ctx.resyncMs / 2));
 
 export const done = (reason: string, message: string): Outcome => ({ kind: "done", reason, message });
 export const requeue = (afterMs: number, reason: string, message: string): Outcome => ({ kind: "requeue", afterMs, reason, message });

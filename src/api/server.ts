@@ -17,6 +17,7 @@ import { systemRoutes } from "./routes/system.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { watchRoutes } from "./routes/watch.js";
 import { cloudRoutes } from "./routes/cloud.js";
+import { dashboardRoutes } from "../dashboard/routes.js";
 import type { Cloud } from "../cloud/clients.js";
 
 export interface ApiDeps {
@@ -82,5 +83,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes(deps, auth.forgetMintedTokens));
   await app.register(watchRoutes(deps));
   await app.register(cloudRoutes(deps));
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -96,9 +96,12 @@ export class Cloud {
     return pending;
   }
 
-  /** Forget a role's session, e.g. after the customer changed its trust policy. */
+  /** Forget a role's session, e.g. after the customer changed its trust policy or revoked sessions. */
   forgetSession(roleArn: string, externalId: string) {
     this.sessions.delete(`${roleArn}|${externalId}`);
+    // Each SDK client memoizes the credentials it resolved until they near expiry: drop the clients
+    // too, or they would keep signing with the forgotten session for up to an hour.
+    for (const key of this.clients.keys()) if (key.startsWith(`${roleArn}|${externalId}|`)) this.clients.delete(key);
   }
 
   async clientsFor(roleArn: string, externalId: string, region: string): Promise<AwsClients> {

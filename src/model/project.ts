@@ -67,6 +67,11 @@ export interface EventRecord {
   reason: string;
   message: string;
   resource?: string;
+  /**
+   * A condition seen again by every pass or retry (a failing call, storage that cannot shrink), not a
+   * change the operator made: recorded once per ten minutes. Changes are always recorded.
+   */
+  repeats?: boolean;
 }
 
 const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1 };

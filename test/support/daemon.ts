@@ -13,9 +13,42 @@ export const REGION = "us-east-1";
 export const ROLE = `arn:aws:iam::${ACCOUNT}:role/LangGraphCloudOperatorRole`;
 export const image = (tag: string, repo = "agent") => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${repo}:${tag}`;
 
+/**
+ * The sandbox's clock, which a test may stop: while frozen nothing AWS does in the background
+ * advances (RDS stays `deleting`, ECS tasks stay pending, a rollout stays in progress), so a state the
+ * operator passes through quickly can be observed without racing it. The operator keeps real time.
+ */
+export class TestClock {
+  private offset = 0;
+  private frozenAt: number | undefined;
+  readonly now = (): number => this.frozenAt ?? Date.now() + this.offset;
+  freeze(): void { this.frozenAt ??= this.now(); }
+  resume(): void {
+    if (this.frozenAt === undefined) return;
+    this.offset = this.frozenAt - Date.now();
+    this.frozenAt = undefined;
+  }
+  /** Jump ahead: whatever AWS would do in `ms` happens at once, before the operator looks again. */
+  advance(ms: number): void {
+    if (this.frozenAt !== undefined) this.frozenAt += ms;
+    else this.offset += ms;
+  }
+}
+
+export interface EventView { id: string; type: "Normal" | "Warning"; reason: string; message: string; resource: string | null; createdAt: string }
+
 export interface TestDaemon {
   d: Daemon;
   sandbox: SandboxCloud;
+  clock: TestClock;
+  databaseUrl: string;
+  /** Every event of the project, oldest first. */
+  events(name: string): Promise<EventView[]>;
+  /** The first event (newer than `after`, an event id) matching `match`. */
+  waitForEvent(name: string, what: string, match: (e: EventView) => boolean, opts?: { after?: string; timeoutMs?: number }): Promise<EventView>;
+  waitForPhase(name: string, phase: string, timeoutMs?: number): Promise<any>;
+  /** PATCH with the current generation as If-Match; expects 200. */
+  patch(name: string, body: unknown): Promise<any>;
   http(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   status(name: string): Promise<any>;
@@ -27,7 +60,8 @@ export async function startTestDaemon(opts: {
   healGraceMs?: number; healthIntervalMs?: number; databaseUrl?: string;
 } = {}): Promise<TestDaemon> {
   const db = opts.databaseUrl ? undefined : await createTestDatabase();
-  const sandbox = new SandboxCloud({ delayMs: 300, seed: 7, ...opts.sandbox });
+  const clock = new TestClock();
+  const sandbox = new SandboxCloud({ delayMs: 300, seed: 7, now: clock.now, ...opts.sandbox });
   const config = loadConfig({
     DATABASE_URL: opts.databaseUrl ?? db!.url, BYOC_CLOUD: "sandbox", PORT: "0", BYOC_ADMIN_TOKENS: `write:${TOKEN},read:${READ}`,
     BYOC_DATA_DIR: "/tmp/byoc-e2e", BYOC_RESYNC_SECONDS: "2", BYOC_LEASE_SECONDS: "5", BYOC_OPERATOR_ID: `e2e-${process.pid}`,
@@ -54,9 +88,27 @@ export async function startTestDaemon(opts: {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
+  const events: TestDaemon["events"] = async (name) => {
+    const out: EventView[] = [];
+    for (let cursor: string | undefined; ;) {
+      const page = await http("GET", `/v1/projects/${name}/events?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+      if (page.status !== 200) throw new Error(`GET events of ${name}: ${page.status} ${JSON.stringify(page.body)}`);
+      out.push(...page.body.items);
+      cursor = page.body.nextCursor ?? undefined;
+      if (!cursor) return out.reverse();
+    }
+  };
+  const status: TestDaemon["status"] = async (name) => (await http("GET", `/v1/projects/${name}/status`)).body;
   return {
-    d, sandbox, http, waitFor,
-    status: async (name) => (await http("GET", `/v1/projects/${name}/status`)).body,
+    d, sandbox, http, waitFor, clock, databaseUrl: opts.databaseUrl ?? db!.url, events, status,
+    waitForEvent: (name, what, match, o = {}) => waitFor(what, async () => (await events(name)).find((e) => (o.after === undefined || Number(e.id) > Number(o.after)) && match(e)), o.timeoutMs),
+    waitForPhase: (name, phase, timeoutMs) => waitFor(`${name} ${phase}`, async () => { const s = await status(name); return s.phase === phase && s; }, timeoutMs),
+    async patch(name, body) {
+      const cur = await http("GET", `/v1/projects/${name}`);
+      const res = await http("PATCH", `/v1/projects/${name}`, body, { "if-match": cur.headers.get("etag")! });
+      if (res.status !== 200) throw new Error(`PATCH ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
     async stop() { await d.stop(); await db?.drop(); },
   };
 }
@@ -64,3 +116,6 @@ export async function startTestDaemon(opts: {
 export function projectBody(name: string, extra: Record<string, unknown> = {}) {
   return { name, region: REGION, roleArn: ROLE, externalId: "sandbox-external-id", ...extra };
 }
+
+/** The operator role in another account: a project alone in its account has the cluster and log group to itself. */
+export const roleIn = (account: string) => `arn:aws:iam::${account}:role/LangGraphCloudOperatorRole`;
