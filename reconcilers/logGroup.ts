@@ -3,12 +3,29 @@
 // resync pass always looks; recreated if deleted (tasks cannot start without it).
 // AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy; logs:FilterLogEvents to read logs.
 import { CreateLogGroupCommand, DescribeLogGroupsCommand, FilterLogEventsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { awsErrorCode } from "../src/cloud/errors.js";
+import { awsErrorCode, isAccessDenied } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
 import type { Action, PassContext, Step } from "./types.js";
 import { done, mutableFactTtlMs } from "./types.js";
 
 export const RETENTION_DAYS = 30;
+
+/**
+ * Retention is a nicety, not a prerequisite: none of the five managed policies SPEC §4 gives the role
+ * grants logs:PutRetentionPolicy (or logs:TagResource, which tags on CreateLogGroup need). Without them
+ * the group is still created and used; a Warning says why retention is not managed.
+ */
+async function bestEffort(ctx: PassContext, what: string, call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    if (!isAccessDenied(err)) throw err;
+    ctx.cache.set(`loggroup-denied|${ctx.aws.accountId}|${ctx.aws.region}`, true, ctx.resyncMs * 10);
+    ctx.emit({ type: "Warning", reason: "RetentionNotManaged", repeats: true, resource: LOG_GROUP_NAME, message: `${what} refused (${awsErrorCode(err)}): the role lacks the permission; grant it to manage ${LOG_GROUP_NAME}'s retention` });
+    return false;
+  }
+}
 
 export const logGroup: Step = {
   kind: "LogGroup",
@@ -28,20 +45,23 @@ export const logGroup: Step = {
           ? { type: "Warning", reason: "Created", message: `log group ${LOG_GROUP_NAME} was deleted out of band (with the logs in it); created it again (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME }
           : { type: "Normal", reason: "Created", message: `created log group ${LOG_GROUP_NAME} (${RETENTION_DAYS}-day retention)`, resource: LOG_GROUP_NAME },
         run: async () => {
+          const create = (tags?: Record<string, string>) => ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP_NAME, tags }));
           try {
-            await ctx.aws.logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP_NAME, tags: { [TAG_MANAGED_BY]: ctx.operatorId } }));
+            await create({ [TAG_MANAGED_BY]: ctx.operatorId });
           } catch (err) {
-            if (awsErrorCode(err) !== "ResourceAlreadyExistsException") throw new Error(`create log group ${LOG_GROUP_NAME}`, { cause: err });
+            // Tagging on create needs logs:TagResource, which the managed policies do not grant.
+            if (isAccessDenied(err)) await create().catch((e) => { if (awsErrorCode(e) !== "ResourceAlreadyExistsException") throw new Error(`create log group ${LOG_GROUP_NAME}`, { cause: e }); });
+            else if (awsErrorCode(err) !== "ResourceAlreadyExistsException") throw new Error(`create log group ${LOG_GROUP_NAME}`, { cause: err });
           }
-          await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS }));
+          await bestEffort(ctx, "logs:PutRetentionPolicy", () => ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS })));
         },
       });
-    } else if (g.retentionInDays !== RETENTION_DAYS) {
+    } else if (g.retentionInDays !== RETENTION_DAYS && !ctx.cache.get<boolean>(`loggroup-denied|${ctx.aws.accountId}|${ctx.aws.region}`)) {
       actions.push({
         verb: "update", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "retention drifted",
         diffs: [{ field: "retentionInDays", actual: String(g.retentionInDays ?? "never expire"), desired: String(RETENTION_DAYS) }],
         event: { type: "Normal", reason: "DriftRepaired", message: `log group ${LOG_GROUP_NAME}: retentionInDays ${g.retentionInDays ?? "never expire"} → ${RETENTION_DAYS}`, resource: LOG_GROUP_NAME },
-        run: async () => { await ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS })); },
+        run: () => bestEffort(ctx, "logs:PutRetentionPolicy", () => ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS }))),
       });
     } else {
       ctx.cache.set(key, true, mutableFactTtlMs(ctx));

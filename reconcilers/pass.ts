@@ -99,7 +99,8 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
       result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
       if (ctx.dryRun) continue;
       current = action;
-      await action.run();
+      // false: the action found nothing it could change (its own Warning says why); no event.
+      if ((await action.run()) === false) continue;
       ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: action.event.reason }, action.event.message);
       result.events.push(action.event);
     }

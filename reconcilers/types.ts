@@ -25,7 +25,8 @@ export interface Action {
   kind: string;
   reason: string;
   diffs?: FieldDiff[];
-  run(): Promise<void>;
+  /** Resolves false when it turned out nothing could be changed (the event is then not recorded). */
+  run(): Promise<void | boolean>;
   /** The event recorded once `run` succeeded. */
   event: EventRecord;
 }

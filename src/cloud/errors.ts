@@ -16,7 +16,9 @@ const TRANSIENT = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutExce
 const VALIDATION = new Set(["ValidationException", "ValidationError", "InvalidParameterException", "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameterValueException", "ClientException", "InvalidRequestException", "StorageQuotaExceeded", "InvalidDBInstanceClass"]);
 
 export const isThrottle = (err: unknown) => THROTTLE.has(awsErrorCode(err)) || httpStatusOf(err) === 429;
-export const isAccessDenied = (err: unknown) => ACCESS.has(awsErrorCode(err));
+/** 403 counts too: a denial whose body the SDK could not parse (moto answers JSON APIs with XML) is still one. */
+export const isAccessDenied = (err: unknown) => ACCESS.has(awsErrorCode(err)) || httpStatusOf(err) === 403
+  || (err as { $response?: { statusCode?: number } })?.$response?.statusCode === 403;
 export const isTransient = (err: unknown) => {
   const status = httpStatusOf(err);
   return TRANSIENT.has(awsErrorCode(err)) || (status !== undefined && status >= 500) || isThrottle(err);
