@@ -8,10 +8,11 @@ import {
   AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand,
   StartDBInstanceCommand, type DBInstance, type ModifyDBInstanceCommandInput,
 } from "@aws-sdk/client-rds";
+import { TagResourceCommand } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames } from "../src/cloud/names.js";
 import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
-import { postgresUri, putValueAction } from "./secrets.js";
+import { postgresUri, putValueAction, TAG_PASSWORD_APPLIED } from "./secrets.js";
 import type { Action, FieldDiff, PassContext, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
 
@@ -139,6 +140,8 @@ function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Recor
       run: async () => { await ctx.aws.rds.send(new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: toKeyValue(missing) })); },
     });
   }
+  const reset = passwordResetAction(ctx, db, id);
+  if (reset) actions.push(reset);
   const endpoint = db.Endpoint?.Address ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 } : undefined;
   ctx.facts.dbEndpoint = endpoint;
   const secret = ctx.facts.postgresSecret;
@@ -160,6 +163,28 @@ function planAvailable(ctx: PassContext, db: DBInstance, id: string, tags: Recor
     return { actions, after: { kind: "blocked", synced: false, reason: "CannotShrinkStorage", afterMs: ctx.resyncMs, message } };
   }
   return { actions, after: modify.length ? requeue(ctx.pollMs, "Modifying", `RDS instance ${id} is being modified`) : done("Available", `RDS instance ${id} is available`) };
+}
+
+/**
+ * The postgres secret is newer than the instance (it was deleted for good and recreated, with a new
+ * generated password): the instance still has the old one, so the services could not connect. Set the
+ * instance's master password to the secret's, once (a tag on the secret records it).
+ */
+function passwordResetAction(ctx: PassContext, db: DBInstance, id: string): Action | undefined {
+  const meta = ctx.facts.postgresSecretMeta;
+  const secret = ctx.facts.postgresSecret;
+  const created = db.InstanceCreateTime?.getTime() ?? 0;
+  if (!meta || !secret?.password || !ctx.facts.postgresSecretArn || meta.createdAt <= created || meta.passwordAppliedAt >= meta.createdAt) return undefined;
+  const secretName = projectNames(ctx.project.name).postgresSecret;
+  return {
+    verb: "update", kind: "DBInstance", resource: id, reason: "the postgres secret was recreated after the instance",
+    diffs: [{ field: "MasterUserPassword", actual: "(the lost secret's; not shown)", desired: "(the secret's; not shown)" }],
+    event: { type: "Warning", reason: "PasswordReset", message: `secret ${secretName} was recreated (new password) after RDS instance ${id}; set the instance's master password to the secret's (value not shown)`, resource: id },
+    run: async () => {
+      await ctx.aws.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, MasterUserPassword: secret.password, ApplyImmediately: true }));
+      await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: ctx.facts.postgresSecretArn, Tags: [{ Key: TAG_PASSWORD_APPLIED, Value: new Date().toISOString() }] }));
+    },
+  };
 }
 
 async function planDeleteDatabase(ctx: PassContext): Promise<StepPlan> {

@@ -15,6 +15,8 @@ import type { Action, Outcome, PassContext, PostgresSecret, Step, StepPlan } fro
 import { done, requeue } from "./types.js";
 
 export const DB_USERNAME = "langgraph";
+/** On the postgres secret: when its password was last set on the RDS instance (after a recreated secret). */
+export const TAG_PASSWORD_APPLIED = "byoc:password-applied";
 export const DB_NAME = "langgraph";
 const RECOVERY_WINDOW_DAYS = 7;
 
@@ -95,7 +97,10 @@ async function planSecrets(ctx: PassContext): Promise<StepPlan> {
         run: async () => { await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: s.ARN, Tags: toKeyValue(missing) })); },
       });
     }
-    if (name === names.postgresSecret) ctx.facts.postgresSecretArn = s.ARN;
+    if (name === names.postgresSecret) {
+      ctx.facts.postgresSecretArn = s.ARN;
+      ctx.facts.postgresSecretMeta = { createdAt: s.CreatedDate?.getTime() ?? 0, passwordAppliedAt: Number(Date.parse(tags[TAG_PASSWORD_APPLIED] ?? "")) || 0 };
+    }
     else ctx.facts.envSecretArn = s.ARN;
     if (!s.DeletedDate) live.push(s.ARN!);
   }

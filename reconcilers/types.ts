@@ -67,6 +67,8 @@ export interface PassFacts {
   clusterMissing: boolean;
   /** When a secret value the containers read last changed (epoch ms; Infinity: written in this pass). */
   secretsChangedAt: number;
+  /** When the postgres secret was created, and when its password was last pushed to the DB instance. */
+  postgresSecretMeta: { createdAt: number; passwordAppliedAt: number };
 }
 
 export interface PostgresSecret { username: string; password: string; host: string; port: number; dbname: string; uri: string }
