@@ -38,6 +38,8 @@ export interface PassResult {
   events: EventRecord[];
   revisionUpdates: Array<{ number: number; status: RevisionStatus; message: string }>;
   planned: PlannedAction[];
+  /** Actions applied in this pass, with the fields they changed (for metrics). */
+  applied: Array<{ kind: string; reason: string; fields: string[] }>;
   /** Deletion path only: every step done, the rows may go. */
   deleted: boolean;
 }
@@ -56,7 +58,7 @@ export interface PassDeps {
 }
 
 export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
-  const result: PassResult = { steps: [], observations: [], events: [], revisionUpdates: [], planned: [], deleted: false };
+  const result: PassResult = { steps: [], observations: [], events: [], revisionUpdates: [], planned: [], applied: [], deleted: false };
   const ctx: PassContext = {
     project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs,
     facts: {}, intents: deps.intents, cache: deps.cache,
@@ -103,6 +105,7 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
       if ((await action.run()) === false) continue;
       ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: action.event.reason }, action.event.message);
       result.events.push(action.event);
+      result.applied.push({ kind: action.kind, reason: action.event.reason, fields: (action.diffs ?? []).map((d) => d.field.split(".")[0]) });
     }
     return plan.after;
   } catch (err) {

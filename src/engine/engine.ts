@@ -7,10 +7,10 @@ import { runPass, type PassResult } from "../../reconcilers/pass.js";
 import type { Cloud } from "../cloud/clients.js";
 import type { Metrics } from "../metrics.js";
 import type { Sealer } from "../store/crypto.js";
-import type { Store } from "../store/db.js";
+import { isConnectionError, type Store } from "../store/db.js";
 import { intentsFor } from "../store/intents.js";
 import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim } from "../store/leases.js";
-import { loadProjects, savePass, type LoadedProject } from "../store/passes.js";
+import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../store/passes.js";
 import { DESIRED_CHANNEL } from "../store/projects.js";
 import { TtlCache } from "./cache.js";
 import { settle } from "./outcomes.js";
@@ -44,6 +44,7 @@ export class Engine {
   private renewTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private passSeq = 0;
+  private notStarted = 0;
   readonly log: Logger;
 
   constructor(private readonly o: EngineOptions) {
@@ -59,17 +60,20 @@ export class Engine {
     this.log.info({ concurrency: this.o.concurrency, accountConcurrency: this.o.accountConcurrency, resyncMs: this.o.resyncMs }, "engine started");
   }
 
-  /** Stop claiming, let in-flight passes finish (up to `graceMs`), release every lease still held. */
+  /**
+   * Stop claiming, let in-flight passes finish (up to `graceMs`), abandon the ones still queued (they
+   * have not touched AWS), release every lease still held.
+   */
   async stop(graceMs = 25_000): Promise<void> {
     this.stopping = true;
     this.wake?.();
     await this.loopDone;
-    const idle = this.queue.onIdle();
+    const idle = Promise.all([this.queue.onIdle(), ...[...this.accountQueues.values()].map((q) => q.onIdle())]);
     await Promise.race([idle, new Promise((r) => setTimeout(r, graceMs).unref())]);
     clearInterval(this.renewTimer);
     await this.unlisten?.().catch(() => {});
     const released = await releaseLeases(this.o.store, this.o.operatorId).catch(() => 0);
-    this.log.info({ released, abandoned: this.held.size }, "engine stopped");
+    this.log.info({ released, notStarted: this.notStarted, stillRunning: this.held.size }, "engine stopped");
   }
 
   get inFlight(): number { return this.held.size; }
@@ -78,9 +82,10 @@ export class Engine {
     const idleMs = this.o.idleMs ?? 1000;
     while (!this.stopping) {
       let claimed = 0;
+      let limit = 0;
       try {
-        const free = this.o.concurrency * 2 - this.held.size;
-        const claims = await claimDueProjects(this.o.store, this.o.operatorId, Math.min(free, 500), this.o.leaseMs);
+        limit = Math.min(this.o.concurrency * 2 - this.held.size, 500);
+        const claims = await claimDueProjects(this.o.store, this.o.operatorId, limit, this.o.leaseMs);
         claimed = claims.length;
         if (claims.length) await this.dispatch(claims);
       } catch (err) {
@@ -88,7 +93,8 @@ export class Engine {
         await this.sleep(1000);
         continue;
       }
-      if (claimed > 0 && this.held.size < this.o.concurrency * 2) continue;
+      // A full batch may have left more due; a short one took all there were (no need to ask again).
+      if (claimed > 0 && claimed === limit && this.held.size < this.o.concurrency * 2) continue;
       const due = await nextDueInMs(this.o.store).catch(() => undefined);
       await this.sleep(Math.max(10, Math.min(idleMs, due ?? idleMs)));
     }
@@ -107,10 +113,21 @@ export class Engine {
     return q;
   }
 
-  private async dispatch(claims: Claim[]) {
+  private async dispatch(all: Claim[]) {
+    // A lease of ours that expired while its pass still ran (renewals failed: Postgres was away) comes
+    // back in our own claim: that pass keeps it and saves under it; a second pass would race it.
+    const claims = all.filter((c) => !this.held.has(c.projectId));
     for (const c of claims) this.held.add(c.projectId);
     this.o.metrics.leasesHeld.set(this.held.size);
-    const loaded = await loadProjects(this.o.store, this.o.sealer, claims.map((c) => c.projectId));
+    let loaded: Map<string, LoadedProject>;
+    try {
+      loaded = await this.load(claims);
+    } catch (err) {
+      // Not dispatched, so not held: stop renewing them and let them expire to be claimed again.
+      for (const c of claims) this.held.delete(c.projectId);
+      this.o.metrics.leasesHeld.set(this.held.size);
+      throw err;
+    }
     for (const claim of claims) {
       const project = loaded.get(claim.projectId);
       if (!project) { this.held.delete(claim.projectId); continue; }
@@ -118,9 +135,29 @@ export class Engine {
       // Account slot outside, global slot inside: waiting for an account never holds a global worker.
       void this.accountQueue(claim.accountId).add(() => this.queue.add(async () => {
         this.o.metrics.queueDepth.dec();
+        if (this.stopping) { this.notStarted++; return; } // queued, never started: its lease is released by stop()
         await this.reconcile(claim, project);
       })).catch((err) => this.log.error({ err: (err as Error).message, project: project.desired.name }, "pass crashed"))
         .finally(() => { this.held.delete(claim.projectId); this.o.metrics.leasesHeld.set(this.held.size); });
+    }
+  }
+
+  /** One project that cannot be loaded (e.g. sealed with a key no longer configured) must not hold up the rest of its batch. */
+  private async load(claims: Claim[]): Promise<Map<string, LoadedProject>> {
+    const ids = claims.map((c) => c.projectId);
+    try {
+      return await loadProjects(this.o.store, this.o.sealer, ids);
+    } catch (err) {
+      if (ids.length <= 1) throw err;
+      const out = new Map<string, LoadedProject>();
+      for (const id of ids) {
+        try {
+          for (const [k, v] of await loadProjects(this.o.store, this.o.sealer, [id])) out.set(k, v);
+        } catch (one) {
+          this.log.error({ projectId: id, err: (one as Error).message }, "cannot load project; skipping it until its lease expires");
+        }
+      }
+      return out;
     }
   }
 
@@ -158,13 +195,33 @@ export class Engine {
       this.o.metrics.passDuration.observe({ kind: s.kind }, s.durationMs / 1000);
     }
     this.o.metrics.passes.inc({ outcome: settled.schedule.outcome });
-    for (const e of result.events) if (e.reason === "DriftRepaired") this.o.metrics.driftRepairs.inc({ kind: e.resource ?? "unknown", field: "any" });
-    const saved = await savePass(this.o.store, loaded, {
+    for (const a of result.applied) {
+      if (a.reason !== "DriftRepaired") continue;
+      for (const field of new Set(a.fields.length ? a.fields : ["unknown"])) this.o.metrics.driftRepairs.inc({ kind: a.kind, field });
+    }
+    const saved = await this.save(loaded, log, {
       owner: this.o.operatorId, projectId: p.id, seenWakes: claim.wakes, seenGeneration: p.generation,
       nextDueInMs: settled.schedule.afterMs, attempts: settled.schedule.op === "backoff" ? settled.schedule.attempts : 0,
       outcome: settled.schedule.outcome, phase: settled.phase, synced: settled.synced, conditions: settled.conditions,
       observations: result.observations, events: result.events, revisionUpdates: result.revisionUpdates, deleted: result.deleted,
     });
     log[saved ? "debug" : "warn"]({ phase: settled.phase, next: settled.schedule, ms: Date.now() - started, actions: result.planned.length }, saved ? "pass done" : "pass result dropped: lease lost");
+  }
+
+  /**
+   * Writes a pass's result, waiting out a Postgres that is restarting: the result records what the pass
+   * did to AWS (events, revision states), so it is kept until it can be written. The write is fenced on
+   * the lease, so a retry after a commit whose answer was lost is refused, never applied twice.
+   */
+  private async save(loaded: LoadedProject, log: Logger, write: PassWrite): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await savePass(this.o.store, loaded, write);
+      } catch (err) {
+        if (!isConnectionError(err) || (this.stopping && attempt >= 3)) throw err;
+        log.warn({ err: (err as Error).message, attempt }, "saving the pass result failed (Postgres unreachable); retrying");
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+      }
+    }
   }
 }

@@ -128,6 +128,6 @@ test("/metrics: reconciles, durations, AWS calls, throttles and drift repairs ca
   expect(total(/^byoc_aws_calls_total\{service="sts",operation="AssumeRole",outcome="ok"\} /)).toBeGreaterThan(0);
   expect(total(/^byoc_aws_calls_total\{service="\w+",operation="\w+",outcome="(Throttling|ThrottlingException|RequestLimitExceeded)"\} /)).toBeGreaterThan(0);
   expect(total(/^byoc_aws_throttles_total\{service="\w+"\} /)).toBeGreaterThan(0);
-  expect(total(/^byoc_drift_repairs_total\{kind="[^"]+",field="[^"]+"\} /)).toBeGreaterThan(0);
+  expect(total(/^byoc_drift_repairs_total\{kind="Service",field="desiredCount"\} /)).toBe(1);
   for (const gauge of ["byoc_queue_depth", "byoc_leases_held", "byoc_reconciles_in_flight"]) expect(text).toMatch(new RegExp(`^${gauge} \\d+$`, "m"));
 });
