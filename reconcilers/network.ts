@@ -47,8 +47,16 @@ export const network: Step = {
     const key = `network|${ctx.aws.accountId}|${ctx.aws.region}`;
     let net = ctx.cache.get<Network>(key);
     if (!net) {
+      // The account's passes that start together (a batch of new projects) share one discovery.
+      const flightKey = `${key}|discovering`;
+      let flight = ctx.cache.get<Promise<Network>>(flightKey);
+      if (!flight) {
+        flight = discover(ctx);
+        ctx.cache.set(flightKey, flight, 60_000);
+        flight.then(() => ctx.cache.delete(flightKey), () => ctx.cache.delete(flightKey));
+      }
       try {
-        net = await discover(ctx);
+        net = await flight;
       } catch (err) {
         if (!(err instanceof MissingPrerequisite)) throw err;
         return {

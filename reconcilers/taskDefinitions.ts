@@ -173,6 +173,8 @@ async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
       run: async () => {
         const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: hash }] }));
         const registered = out.taskDefinition!.taskDefinitionArn!;
+        // What DescribeTaskDefinition would say of it (the rollout reads its revision tag): no need to ask.
+        if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, { td: out.taskDefinition!, tags: fromTagList(out.tags) }, ctx.resyncMs * 10);
         ctx.facts.taskDefinitionArns![role] = registered;
         ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, mutableFactTtlMs(ctx));
         ctx.cache.delete(accountListingKey(ctx));

@@ -23,6 +23,8 @@ export interface Daemon {
   engine: Engine;
   api: FastifyInstance;
   sandbox?: SandboxCloud;
+  /** The AWS clients and their per-account token buckets (read by the reliability tests). */
+  cloud: Cloud;
   metrics: Metrics;
   stop(): Promise<void>;
 }
@@ -60,10 +62,12 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
   const metrics = createMetrics();
   let sandbox = opts.sandbox;
   if (config.cloud === "sandbox" && !sandbox) {
-    // The sandbox keeps its cloud in this Postgres, so restarts and replicas see one consistent account.
+    // The sandbox keeps its cloud in this Postgres, so restarts and replicas see one consistent account;
+    // BYOC_SANDBOX_DATABASE_URL puts it elsewhere, so the control plane's Postgres can go down while the
+    // "cloud" stays up (the reliability suite's outage test).
     const { SandboxCloud } = await import("./cloud/sandbox/index.js");
     const { PostgresStateStore } = await import("./cloud/sandbox/postgres-store.js");
-    sandbox = SandboxCloud.fromEnv(process.env, new PostgresStateStore(databaseUrl));
+    sandbox = SandboxCloud.fromEnv(process.env, new PostgresStateStore(process.env.BYOC_SANDBOX_DATABASE_URL || databaseUrl));
   }
   const cloud = new Cloud({
     backend: config.cloud === "sandbox" ? sandbox : undefined,
@@ -85,7 +89,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
 
   let stopped = false;
   return {
-    url, adminToken, store, engine, api, sandbox, metrics,
+    url, adminToken, store, engine, api, sandbox, cloud, metrics,
     async stop() {
       if (stopped) return;
       stopped = true;

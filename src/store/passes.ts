@@ -1,6 +1,6 @@
 // What a reconcile pass reads and writes. Loads are batched for every claimed project at once; the
 // write-back is one transaction fenced on the lease, and skips rows whose content did not change, so a
-// no-drift pass costs a single UPDATE.
+// no-drift pass costs a single UPDATE (sent alone, not in a transaction).
 import type postgres from "postgres";
 import type { Store } from "./db.js";
 import type { Sealer } from "./crypto.js";
@@ -66,11 +66,10 @@ export interface PassWrite {
 
 /** Writes a pass's result; false when the lease was lost (another replica owns the project now). */
 export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite): Promise<boolean> {
+  // A no-drift pass changes nothing but its lease: one statement, without BEGIN and COMMIT around it.
+  if (onlyTheLeaseChanges(loaded, w)) return (await releaseWithResult(store.sql, w)).length > 0;
   return store.sql.begin(async (tx) => {
-    const lease = await tx`
-      UPDATE leases SET owner = NULL, expires_at = NULL, attempts = ${w.attempts}, last_outcome = ${w.outcome}, passes = passes + 1,
-        due_at = CASE WHEN wakes = ${w.seenWakes} THEN now() + make_interval(secs => ${w.nextDueInMs / 1000}) ELSE now() END
-      WHERE project_id = ${w.projectId} AND owner = ${w.owner} RETURNING project_id`;
+    const lease = await releaseWithResult(tx, w);
     if (lease.length === 0) return false;
     if (w.deleted) {
       await writeEvents(tx, w.projectId, w.events);
@@ -93,11 +92,29 @@ export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite
   });
 }
 
-async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
-  const changed = w.conditions.filter((c) => {
+/** The lease released with the pass's result and next due time, fenced on the owner. */
+function releaseWithResult(sql: postgres.Sql | postgres.TransactionSql, w: PassWrite) {
+  return sql`
+    UPDATE leases SET owner = NULL, expires_at = NULL, attempts = ${w.attempts}, last_outcome = ${w.outcome}, passes = passes + 1,
+      due_at = CASE WHEN wakes = ${w.seenWakes} THEN now() + make_interval(secs => ${w.nextDueInMs / 1000}) ELSE now() END
+    WHERE project_id = ${w.projectId} AND owner = ${w.owner} RETURNING project_id`;
+}
+
+function onlyTheLeaseChanges(loaded: LoadedProject, w: PassWrite): boolean {
+  const observed = w.synced ? w.seenGeneration : loaded.observedGeneration;
+  return !w.deleted && w.events.length === 0 && w.revisionUpdates.length === 0 && loaded.phase === w.phase && loaded.observedGeneration === observed
+    && changedConditions(loaded, w).length === 0 && changedResources(loaded, w).length === 0;
+}
+
+function changedConditions(loaded: LoadedProject, w: PassWrite): ConditionUpdate[] {
+  return w.conditions.filter((c) => {
     const prev = loaded.conditions.get(c.type);
     return !prev || prev.status !== c.status || prev.reason !== c.reason || prev.message !== c.message || prev.observedGeneration !== w.seenGeneration;
   });
+}
+
+async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
+  const changed = changedConditions(loaded, w);
   if (changed.length === 0) return 0;
   const rows = changed.map((c) => ({ project_id: w.projectId, type: c.type, status: c.status, reason: c.reason, message: c.message, observed_generation: w.seenGeneration }));
   await tx`
@@ -108,14 +125,14 @@ async function writeConditions(tx: postgres.TransactionSql, loaded: LoadedProjec
   return changed.length;
 }
 
-async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
+function changedResources(loaded: LoadedProject, w: PassWrite) {
   const byKey = new Map<string, ResourceObservation>();
   for (const o of w.observations) {
     const key = `${o.kind}|${o.name}`;
     const prev = byKey.get(key);
     byKey.set(key, prev?.lastError && !o.lastError ? prev : { ...o, arn: o.arn ?? prev?.arn ?? null });
   }
-  const rows = [...byKey.entries()].filter(([key, o]) => {
+  return [...byKey.entries()].filter(([key, o]) => {
     const prev = loaded.resources.get(key);
     return !prev || prev.phase !== o.phase || prev.arn !== (o.arn ?? prev.arn) || prev.code !== (o.lastError?.code ?? null) || prev.message !== (o.lastError?.message ?? null) || (o.lastError !== null) || prev.attempts !== 0;
   }).map(([key, o]) => {
@@ -130,6 +147,10 @@ async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject
       next_attempt_at: failing ? new Date(Date.now() + w.nextDueInMs).toISOString() : null,
     };
   });
+}
+
+async function writeResources(tx: postgres.TransactionSql, loaded: LoadedProject, w: PassWrite): Promise<number> {
+  const rows = changedResources(loaded, w);
   if (rows.length === 0) return 0;
   await tx`
     INSERT INTO resource_status ${tx(rows, "project_id", "kind", "name", "arn", "phase", "last_error_code", "last_error_message", "attempts", "next_attempt_at")}
