@@ -1,7 +1,7 @@
 // Tags every created resource carries (SPEC §4) and the ownership rule: we touch a resource only if its
 // byoc:project-id is this project's; a same-named resource without it is a Conflict, never adopted.
 import { TAG_MANAGED_BY, TAG_PROJECT, TAG_PROJECT_ID } from "../src/cloud/names.js";
-import type { Outcome, PassContext } from "./types.js";
+import type { Action, Outcome, PassContext } from "./types.js";
 
 export type TagMap = Record<string, string>;
 
@@ -46,4 +46,17 @@ export function missingTags(actual: TagMap, desired: TagMap): TagMap {
 /** A tag repair as a DriftRepaired message names it: `tags.k actual → desired` for each tag put back. */
 export function tagDrift(actual: TagMap, repaired: TagMap): string {
   return Object.entries(repaired).map(([k, v]) => `tags.${k} ${actual[k] ?? "(absent)"} → ${v}`).join(", ");
+}
+
+/**
+ * A create whose answer was lost (the process died after AWS accepted it) left its intent open; the
+ * resource is found by name and our tag, so the intent is resolved and the create is recorded now.
+ */
+export function adoptInterruptedCreate(ctx: PassContext, kind: string, name: string, arn: string | undefined): Action | undefined {
+  if (!arn || !ctx.intents.pending(kind, name)) return undefined;
+  return {
+    verb: "adopt", kind, resource: name, reason: "an interrupted create left its intent open",
+    event: { type: "Normal", reason: "Adopted", message: `${kind} ${name}: created by a pass that was interrupted before it recorded it; found by its ${TAG_PROJECT_ID} tag and adopted`, resource: name },
+    run: () => ctx.intents.resolve(kind, name, arn),
+  };
 }

@@ -10,7 +10,7 @@ import {
 import { randomBytes } from "node:crypto";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames, TAG_PROJECT_ID } from "../src/cloud/names.js";
-import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
+import { adoptInterruptedCreate, conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
 import type { Action, Outcome, PassContext, PostgresSecret, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
 
@@ -81,6 +81,8 @@ async function planSecrets(ctx: PassContext): Promise<StepPlan> {
     }
     const tags = fromTagList(s.Tags);
     if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`secret ${name}`, tags, ctx.resyncMs) };
+    const adopted = adoptInterruptedCreate(ctx, "Secret", name, s.ARN);
+    if (adopted) actions.push(adopted);
     if (s.DeletedDate) {
       actions.push({
         verb: "restore", kind: "Secret", resource: name, reason: `scheduled for deletion on ${s.DeletedDate.toISOString()}`,

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames, SERVICE_ROLES, type ServiceRole } from "../src/cloud/names.js";
-import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toLowerKeyValue } from "./ownership.js";
+import { adoptInterruptedCreate, conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toLowerKeyValue } from "./ownership.js";
 import { describeProjectServices } from "./rollout.js";
 import type { Action, FieldDiff, PassContext, Step, StepPlan } from "./types.js";
 import { done, requeue } from "./types.js";
@@ -139,6 +139,8 @@ async function planServices(ctx: PassContext): Promise<StepPlan> {
     if (!s || s.status === "INACTIVE") { actions.push(createAction(ctx, role, name, s?.status === "INACTIVE" || ranBefore)); continue; }
     const tags = fromTagList(s.tags);
     if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`ECS service ${name}`, tags, ctx.resyncMs) };
+    const adopted = adoptInterruptedCreate(ctx, "Service", name, s.serviceArn);
+    if (adopted) actions.push(adopted);
     if (s.status === "DRAINING") return { actions, after: requeue(ctx.pollMs, "Draining", `ECS service ${name} is draining after an out-of-band delete; will recreate it`) };
     ctx.observe({ kind: "Service", name, arn: s.serviceArn ?? null, phase: `${s.status} ${s.runningCount}/${s.desiredCount}`, lastError: null });
     const diffs = serviceDiffs(ctx, role, s);

@@ -42,6 +42,8 @@ export interface Intents {
   /** Token for this create: reused from an unresolved intent after a crash, else fresh and recorded. */
   begin(kind: string, name: string): Promise<string>;
   resolve(kind: string, name: string, resourceId: string): Promise<void>;
+  /** An intent of this pass's project left open by an interrupted create (loaded with the pass). */
+  pending(kind: string, name: string): boolean;
   /** Forget the intent once the resource is gone, so a later re-create gets a fresh token. */
   clear(kind: string, name: string): Promise<void>;
 }

@@ -3,8 +3,11 @@
 import { randomUUID } from "node:crypto";
 import { isConnectionError, type Store } from "./db.js";
 
-export function intentsFor(store: Store, projectId: string) {
+/** `pending`: "kind|name" of this project's unresolved intents, as loaded with the pass. */
+export function intentsFor(store: Store, projectId: string, pending: ReadonlySet<string> = new Set()) {
+  const open = new Set(pending);
   return {
+    pending: (kind: string, name: string) => open.has(`${kind}|${name}`),
     async begin(kind: string, name: string): Promise<string> {
       const token = randomUUID();
       const [row] = await store.sql<{ token: string }[]>`
@@ -20,6 +23,7 @@ export function intentsFor(store: Store, projectId: string) {
      * a later create of that name reuses its token, which AWS answers with the resource it made.
      */
     async resolve(kind: string, name: string, resourceId: string) {
+      open.delete(`${kind}|${name}`);
       try {
         await store.sql`UPDATE create_intents SET resolved_at = now(), resource_id = ${resourceId} WHERE project_id = ${projectId} AND kind = ${kind} AND name = ${name}`;
       } catch (err) {

@@ -12,6 +12,8 @@ export interface LoadedProject {
   observedGeneration: number;
   conditions: Map<string, { status: string; reason: string; message: string; observedGeneration: number }>;
   resources: Map<string, { phase: string; arn: string | null; code: string | null; message: string | null; attempts: number }>;
+  /** "kind|name" of creates whose answer was never recorded (a crash): resolved by tag lookup. */
+  pendingIntents: Set<string>;
 }
 
 const REVISIONS_PER_PASS = 20;
@@ -20,11 +22,12 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
   const out = new Map<string, LoadedProject>();
   if (ids.length === 0) return out;
   const sql = store.sql;
-  const [projects, revisions, conditions, resources] = await Promise.all([
+  const [projects, revisions, conditions, resources, intents] = await Promise.all([
     sql`SELECT * FROM projects WHERE id = ANY(${ids}::uuid[])`,
     sql`SELECT * FROM (SELECT r.*, row_number() OVER (PARTITION BY project_id ORDER BY number DESC) AS rn FROM revisions r WHERE project_id = ANY(${ids}::uuid[])) x WHERE rn <= ${REVISIONS_PER_PASS} ORDER BY number DESC`,
     sql`SELECT * FROM conditions WHERE project_id = ANY(${ids}::uuid[])`,
     sql`SELECT * FROM resource_status WHERE project_id = ANY(${ids}::uuid[])`,
+    sql`SELECT project_id, kind, name FROM create_intents WHERE resolved_at IS NULL AND project_id = ANY(${ids}::uuid[])`,
   ]);
   for (const p of projects) {
     const opened = JSON.parse(sealer.open(p.sealed_secrets)) as { secrets: Record<string, string>; databaseUri?: string };
@@ -34,7 +37,7 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
         deploymentType: p.deployment_type, database: p.database, databaseUri: opened.databaseUri, resources: p.resources, env: p.env,
         secrets: opened.secrets, deletionPolicy: p.deletion_policy, generation: p.generation, deleting: p.deleting_at !== null, revisions: [],
       },
-      phase: p.phase, observedGeneration: p.observed_generation, conditions: new Map(), resources: new Map(),
+      phase: p.phase, observedGeneration: p.observed_generation, conditions: new Map(), resources: new Map(), pendingIntents: new Set(),
     });
   }
   for (const r of revisions) {
@@ -42,6 +45,7 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
       id: r.id, projectId: r.project_id, number: r.number, image: r.image, env: r.env, status: r.status, message: r.message, createdAt: new Date(r.created_at),
     } satisfies Revision);
   }
+  for (const i of intents) out.get(i.project_id)?.pendingIntents.add(`${i.kind}|${i.name}`);
   for (const c of conditions) out.get(c.project_id)?.conditions.set(c.type, { status: c.status, reason: c.reason, message: c.message, observedGeneration: c.observed_generation });
   for (const r of resources) out.get(r.project_id)?.resources.set(`${r.kind}|${r.name}`, { phase: r.phase, arn: r.arn, code: r.last_error_code, message: r.last_error_message, attempts: r.attempts });
   return out;

@@ -116,3 +116,26 @@ describe("create twice → one resource", () => {
     expect((await counts()).TaskDefinition).toBe(registered);
   });
 });
+
+describe("an interrupted create is resolved by tag lookup", () => {
+  test.each([{ kind: "Secret", before: "Network" }, { kind: "Service", before: "TaskDefinition" }])("$kind: the next pass adopts it, closes the intent and records the create", async ({ kind, before }) => {
+    const ctx = await context(`adopt-${kind.toLowerCase()}`);
+    await convergeThrough(ctx, before);
+    const creates = (await step(kind).plan(ctx)).actions.filter((a) => a.verb === "create");
+    for (const a of creates) await a.run();
+    // The process died after AWS accepted the creates and before it recorded them.
+    await store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id} AND kind = ${kind}`;
+    const pending = (await loadProjects(store, sealer, [ctx.project.id])).get(ctx.project.id)!.pendingIntents;
+    expect(pending.size).toBe(creates.length);
+    ctx.intents = intentsFor(store, ctx.project.id, pending);
+    ctx.cache = new TtlCache();
+    const next = await step(kind).plan(ctx);
+    const adopts = next.actions.filter((a) => a.verb === "adopt");
+    expect(adopts.map((a) => a.resource).sort()).toEqual(creates.map((a) => a.resource).sort());
+    expect(next.actions.filter((a) => a.verb === "create")).toHaveLength(0);
+    for (const a of adopts) await a.run();
+    expect(adopts[0].event.reason).toBe("Adopted");
+    const [{ open }] = await store.sql`SELECT count(*)::int AS open FROM create_intents WHERE project_id = ${ctx.project.id} AND resolved_at IS NULL`;
+    expect(open).toBe(0);
+  });
+});

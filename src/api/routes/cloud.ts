@@ -46,7 +46,7 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     const p = await getProject(deps.store, req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     const loaded = (await loadProjects(deps.store, deps.sealer, [p.id])).get(p.id)!;
-    const noIntents = { begin: async () => "dry-run", resolve: async () => {}, clear: async () => {} };
+    const noIntents = { begin: async () => "dry-run", resolve: async () => {}, clear: async () => {}, pending: () => false };
     const result = await runPass(loaded.desired, {
       cloud, operatorId: deps.operatorId ?? "plan", cache: new TtlCache(), intents: noIntents, dryRun: true,
       log: req.log.child({ project: p.name, plan: true }) as never, pollMs: 1000, resyncMs: 60_000,
