@@ -25,9 +25,8 @@ export interface Revision {
   createdAt: Date;
 }
 
-/** What a reconcile pass is given: the whole desired state of one project, secrets opened. */
-export interface DesiredProject {
-  id: string;
+/** The spec fields a project has however it is held (a row to write, a pass's desired state). */
+export interface ProjectSpec {
   name: string;
   region: string;
   roleArn: string;
@@ -35,12 +34,17 @@ export interface DesiredProject {
   externalId: string;
   deploymentType: DeploymentType;
   database: DatabaseSpec;
-  /** Only for database.mode = external. */
-  databaseUri?: string;
   resources: ResourcesSpec;
   env: Record<string, string>;
-  secrets: Record<string, string>;
   deletionPolicy: DeletionPolicy;
+}
+
+/** What a reconcile pass is given: the whole desired state of one project, secrets opened. */
+export interface DesiredProject extends ProjectSpec {
+  id: string;
+  /** Only for database.mode = external. */
+  databaseUri?: string;
+  secrets: Record<string, string>;
   generation: number;
   deleting: boolean;
   /** Newest first. */

@@ -3,25 +3,16 @@
 import { and, asc, desc, eq, gt, lt, sql as dsql } from "drizzle-orm";
 import type { Store } from "./db.js";
 import { conditions, events, leases, projects, resourceStatus, revisions } from "./schema.js";
-import type { DatabaseSpec, DeletionPolicy, DeploymentType, ResourcesSpec, RevisionStatus } from "../model/project.js";
+import type { ProjectSpec, RevisionStatus } from "../model/project.js";
 
 export const DESIRED_CHANNEL = "byoc_desired";
 export type ProjectRow = typeof projects.$inferSelect;
 export type RevisionRow = typeof revisions.$inferSelect;
 
-export interface NewProject {
-  name: string;
-  region: string;
-  roleArn: string;
-  accountId: string;
-  externalId: string;
-  deploymentType: DeploymentType;
-  database: DatabaseSpec;
-  resources: ResourcesSpec;
-  env: Record<string, string>;
+/** A project row to write: the spec, with its secrets sealed and only their names in the clear. */
+export interface NewProject extends ProjectSpec {
   secretNames: string[];
   sealedSecrets: string;
-  deletionPolicy: DeletionPolicy;
   image?: string;
 }
 
@@ -139,6 +130,42 @@ export async function readStatus(store: Store, projectId: string) {
     store.db.select().from(revisions).where(eq(revisions.projectId, projectId)).orderBy(desc(revisions.number)).limit(1),
   ]);
   return { conditions: conds, resources: res, newestRevision: active as RevisionRow | undefined };
+}
+
+type StatusRows = Awaited<ReturnType<typeof readStatus>>;
+
+/**
+ * A project's status in one statement, for GET /status (the API's hottest read): the project's phase and
+ * generations with its conditions, per-resource status and newest revision, as readStatus returns them.
+ */
+export async function readProjectStatus(store: Store, idOrName: string): Promise<{ project: Pick<ProjectRow, "phase" | "generation" | "observedGeneration">; status: StatusRows } | undefined> {
+  const sql = store.sql;
+  const [row] = await sql<{ phase: string; generation: number; observed_generation: number; conditions: Record<string, any>[]; resources: Record<string, any>[]; newest: Record<string, any> | null }[]>`
+    SELECT p.phase, p.generation, p.observed_generation,
+      (SELECT coalesce(json_agg(c), '[]') FROM conditions c WHERE c.project_id = p.id) AS conditions,
+      (SELECT coalesce(json_agg(r ORDER BY r.kind, r.name), '[]') FROM resource_status r WHERE r.project_id = p.id) AS resources,
+      (SELECT row_to_json(v) FROM revisions v WHERE v.project_id = p.id ORDER BY v.number DESC LIMIT 1) AS newest
+    FROM projects p WHERE ${UUID.test(idOrName) ? sql`p.id = ${idOrName}` : sql`p.name = ${idOrName}`}`;
+  if (!row) return undefined;
+  const date = (v: string) => new Date(v);
+  const n = row.newest;
+  return {
+    project: { phase: row.phase, generation: row.generation, observedGeneration: row.observed_generation },
+    status: {
+      conditions: row.conditions.map((c) => ({
+        projectId: c.project_id, type: c.type, status: c.status, reason: c.reason, message: c.message,
+        lastTransitionTime: date(c.last_transition_time), observedGeneration: c.observed_generation,
+      })),
+      resources: row.resources.map((r) => ({
+        projectId: r.project_id, kind: r.kind, name: r.name, arn: r.arn, phase: r.phase, lastErrorCode: r.last_error_code, lastErrorMessage: r.last_error_message,
+        attempts: r.attempts, nextAttemptAt: r.next_attempt_at === null ? null : date(r.next_attempt_at), updatedAt: date(r.updated_at),
+      })),
+      newestRevision: n ? {
+        id: n.id, projectId: n.project_id, number: n.number, image: n.image, env: n.env, status: n.status, message: n.message,
+        createdAt: date(n.created_at), updatedAt: date(n.updated_at),
+      } : undefined,
+    },
+  };
 }
 
 export async function listEvents(store: Store, projectId: string, limit: number, opts: { since?: Date; beforeId?: number }) {

@@ -2,6 +2,7 @@
 // reset and seeded as the customer's Terraform would leave the account, a fresh database, and the real
 // daemon (BYOC_CLOUD=aws, the real SDK clients pointed at moto through AWS_ENDPOINT_URL) driven over HTTP.
 // Assertions about AWS are made with the SDK against moto, as a console user would see the account.
+import { waitFor } from "../support/wait.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -90,26 +91,6 @@ export interface WorldOptions {
   controlPlanePrincipalArn?: string;
   /** Attach the AWS managed policies (for IAM enforcement; the file's moto must load them). */
   managedPolicies?: boolean;
-}
-
-/** Polls `probe` until it returns something truthy; fails after `timeoutMs` with the last thing seen. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 150): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const seen = last instanceof Error ? `${last.name}: ${last.message}` : JSON.stringify(last)?.slice(0, 2000);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export async function startWorld(moto: Moto, o: WorldOptions = {}): Promise<World> {
@@ -242,3 +223,5 @@ export async function waitForConverged(w: World, name: string, timeoutMs = 30_00
     return notTrue.join() === "Ready:ServicesReadyFalse,ServicesReady:RollingOut" && s.observedGeneration === s.generation ? s : undefined;
   }, timeoutMs);
 }
+
+export { waitFor };

@@ -2,6 +2,7 @@
 // Postgres, killed and restarted by the tests; a view of the simulated cloud (the sandbox keeps it in
 // Postgres, so every process and the test see one account); and the bookkeeping the figures in
 // RELIABILITY.md come from (passes per replica from debug logs, duplicates in the cloud).
+import { waitFor } from "../support/wait.js";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,21 +36,6 @@ export function seeded(seed: number): () => number {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 500)})`);
-    await sleep(everyMs);
-  }
-}
 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null; at: number }
 
@@ -292,3 +278,5 @@ export function missingResources(inv: Inventory, projectIds: string[]): string[]
   }
   return out;
 }
+
+export { waitFor };

@@ -1,5 +1,6 @@
 // A whole daemon in process on the sandbox cloud: real Postgres (fresh database), real HTTP, the real
 // SDK clients with the simulated AWS beneath them.
+import { waitFor as pollUntil } from "./wait.js";
 import pino from "pino";
 import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
@@ -77,17 +78,7 @@ export async function startTestDaemon(opts: {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   };
-  const waitFor: TestDaemon["waitFor"] = async (what, probe, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      last = v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor: TestDaemon["waitFor"] = (what, probe, timeoutMs = 20_000) => pollUntil(what, probe, timeoutMs, 100);
   const events: TestDaemon["events"] = async (name) => {
     const out: EventView[] = [];
     for (let cursor: string | undefined; ;) {
