@@ -72,13 +72,17 @@ export function desiredTaskDefinition(ctx: PassContext, role: ServiceRole, rev: 
   };
 }
 
-export async function describeTaskDefinitionCached(ctx: PassContext, arn: string): Promise<{ td: TaskDefinition; tags: Record<string, string> } | undefined> {
+/** What is kept of a described task definition: its status and tags (the whole one is a few KB, and there are three per project). */
+type DescribedTaskDefinition = { td: Pick<TaskDefinition, "taskDefinitionArn" | "status">; tags: Record<string, string> };
+const described = (td: TaskDefinition, tags: Record<string, string>): DescribedTaskDefinition => ({ td: { taskDefinitionArn: td.taskDefinitionArn, status: td.status }, tags });
+
+export async function describeTaskDefinitionCached(ctx: PassContext, arn: string): Promise<DescribedTaskDefinition | undefined> {
   const key = `tdarn|${arn}`;
-  const hit = ctx.cache.get<{ td: TaskDefinition; tags: Record<string, string> }>(key);
+  const hit = ctx.cache.get<DescribedTaskDefinition>(key);
   if (hit) return hit;
   try {
     const out = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }));
-    const v = { td: out.taskDefinition!, tags: fromTagList(out.tags) };
+    const v = described(out.taskDefinition!, fromTagList(out.tags));
     // Immutable except for status; an INACTIVE one is looked at again after the resync interval.
     ctx.cache.set(key, v, v.td.status === "ACTIVE" ? ctx.resyncMs * 10 : ctx.resyncMs);
     return v;
@@ -174,7 +178,7 @@ async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
         const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: hash }] }));
         const registered = out.taskDefinition!.taskDefinitionArn!;
         // What DescribeTaskDefinition would say of it (the rollout reads its revision tag): no need to ask.
-        if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, { td: out.taskDefinition!, tags: fromTagList(out.tags) }, ctx.resyncMs * 10);
+        if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, described(out.taskDefinition!, fromTagList(out.tags)), ctx.resyncMs * 10);
         ctx.facts.taskDefinitionArns![role] = registered;
         ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, mutableFactTtlMs(ctx));
         ctx.cache.delete(accountListingKey(ctx));

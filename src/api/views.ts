@@ -21,7 +21,7 @@ export function revisionView(r: RevisionRow) {
   };
 }
 
-export function statusView(p: ProjectRow, s: {
+export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observedGeneration">, s: {
   conditions: (typeof conditions.$inferSelect)[];
   resources: (typeof resourceStatus.$inferSelect)[];
   newestRevision?: RevisionRow;

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { getProject, listEvents, readStatus, requestReconcile } from "../../store/projects.js";
+import { getProject, listEvents, readProjectStatus, requestReconcile } from "../../store/projects.js";
 import type { ApiDeps } from "../server.js";
 import { badRequest, notFound } from "../problem.js";
 import { Event, EventsQuery, IdOrName, listOf, Problem, Status } from "../schemas.js";
@@ -22,8 +22,9 @@ export const statusRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastif
   app.get("/v1/projects/:idOrName/status", {
     schema: { tags: ["status"], security, params: IdOrName, response: { 200: Status, ...errors } },
   }, async (req) => {
-    const p = await project(req.params.idOrName);
-    return statusView(p, await readStatus(deps.store, p.id));
+    const found = await readProjectStatus(deps.store, req.params.idOrName);
+    if (!found) throw notFound(`project ${req.params.idOrName}`);
+    return statusView(found.project, found.status);
   });
 
   app.get("/v1/projects/:idOrName/events", {

@@ -1,0 +1,139 @@
+// Steady state: N Ready projects (default 10,000; 10 per customer account), resync every 60 s, one
+// operator with the daemon's defaults (32 workers, 8 per account, admin API up), against the simulated
+// AWS in its own processes. Measures, over one resync interval after a warm-up interval: the operator
+// process's CPU and RSS, how late each pass started against its due time, AWS calls and Postgres
+// statements per no-drift pass. Usage: npm run bench -- steady-state [--projects 10000] [--window 60]
+import postgres from "postgres";
+import { claimsSince, passLateness, recordClaims } from "./support/claims.js";
+import { cpuWindow, memorySampler, round, sleep, summarize, waitUntil } from "./support/measure.js";
+import { BENCH_KEY, countedStore, startOperator } from "./support/operator.js";
+import { startOperatorProcess } from "./support/children.js";
+import { createSealer } from "../src/store/crypto.js";
+import { startBenchPostgres } from "./support/pg.js";
+import { startSandboxShards, totalCalls } from "./support/remote-sandbox.js";
+import { flag, runMain, scenario } from "./support/report.js";
+import { countConverged, seedProjects } from "./support/seed.js";
+import { profileWindow } from "./support/profile.js";
+
+const ACCOUNT_LEVEL = /^(sts:|ec2:|rds:DescribeDBSubnetGroups|ecs:DescribeClusters|ecs:CreateCluster|logs:DescribeLogGroups|logs:CreateLogGroup|logs:PutRetentionPolicy)/;
+
+runMain(async () => {
+  const n = flag("projects", 10_000);
+  const perAccount = flag("per-account", 10);
+  const windowS = flag("window", 60);
+  const resyncS = 60;
+  const s = scenario(`steady-state-${n >= 1000 ? `${n / 1000}k` : n}`, `Steady state: ${n.toLocaleString("en")} Ready projects, resync ${resyncS} s, one operator`);
+  const pg = await startBenchPostgres();
+  const sb = await startSandboxShards({ delayMs: 100, seed: 11 }, flag("shards", 2));
+  try {
+    const url = await pg.database("byoc");
+    const bench = postgres(url, { max: 2, onnotice: () => {} });
+    await recordClaims(bench);
+
+    // 1. Make N projects Ready: a converger operator with short polls, in a process of its own so that
+    //    none of its memory is in the measured process, then out of the way.
+    const conv = await startOperatorProcess({ databaseUrl: url, sockets: sb.sockets, operatorId: "converger", concurrency: 64, pollMs: 300, countQueries: false });
+    const { store: seeder } = countedStore(url, 2, false);
+    const t0 = performance.now();
+    await seedProjects(seeder, createSealer([BENCH_KEY]), { count: n, perAccount, prefix: "s" });
+    await waitUntil(`${n} projects Ready`, async () => (await countConverged(seeder)) >= n, 20 * 60_000, 2000);
+    const convergeS = (performance.now() - t0) / 1000;
+    await conv.stop();
+    await seeder.sql.end();
+    s.log(`${n} projects Ready in ${round(convergeS)} s`);
+
+    // 2. A long-running daemon's passes are spread over the interval by its ±10% jitter; start from that.
+    await bench`UPDATE leases SET due_at = now() + random() * make_interval(secs => ${resyncS}), owner = NULL, expires_at = NULL, attempts = 0`;
+    const starts: Array<{ projectId: string; atMs: number }> = [];
+    let recording = false;
+    const op = await startOperator({
+      databaseUrl: url, aws: sb.aws, operatorId: "daemon", api: true, resyncMs: resyncS * 1000,
+      onPassStart: (p) => { if (recording) starts.push({ projectId: p.projectId, atMs: Date.now() }); },
+    });
+    s.log(`warm-up: one resync interval (${resyncS} s) so every project has had a pass and the caches are warm`);
+    await sleep(resyncS * 1000);
+
+    // 3. The measured window.
+    await sb.aws.reset();
+    op.queries.reset();
+    const [{ xact: xact0 }] = await bench<{ xact: number }[]>`SELECT (xact_commit + xact_rollback)::float8 AS xact FROM pg_stat_database WHERE datname = current_database()`;
+    const [{ passes: passes0 }] = await bench<{ passes: number }[]>`SELECT sum(passes)::float8 AS passes FROM leases`;
+    const windowStart = Date.now();
+    recording = true;
+    const cpu = cpuWindow({ pgPids: pg.pids, childPids: () => sb.pids });
+    const mem = memorySampler(250);
+    await sleep(windowS * 1000);
+    const c = cpu.end();
+    const m = mem.stop();
+    recording = false;
+    const queries = op.queries.total;
+    const byKind = [...op.queries.byKind];
+    const calls = (await sb.aws.counts()).counts;
+    const [{ xact: xact1 }] = await bench<{ xact: number }[]>`SELECT (xact_commit + xact_rollback)::float8 AS xact FROM pg_stat_database WHERE datname = current_database()`;
+    const [{ passes: passes1 }] = await bench<{ passes: number }[]>`SELECT sum(passes)::float8 AS passes FROM leases`;
+    const [{ events }] = await bench<{ events: number }[]>`SELECT count(*)::int AS events FROM events WHERE created_at >= to_timestamp(${windowStart / 1000})`;
+    const notReady = (await bench<{ n: number }[]>`SELECT count(*)::int AS n FROM projects WHERE phase <> 'Ready'`)[0].n;
+    const sandboxRssMb = await sb.aws.rssMb();
+
+    const passes = starts.length;
+    const saved = passes1 - passes0;
+    const lateness = passLateness(await claimsSince(bench, windowStart - resyncS * 1000), starts);
+    const late = summarize(lateness.late);
+    const lateOver1s = lateness.late.filter((v) => v > 1000).length;
+    const lateOver6s = lateness.late.filter((v) => v > 6000).length;
+    const awsTotal = totalCalls(calls);
+    const accountLevel = Object.entries(calls).filter(([k]) => ACCOUNT_LEVEL.test(k)).reduce((a, [, v]) => a + v, 0);
+    const perPass = (v: number) => v / Math.max(1, passes);
+    const health = calls["cloudwatch:GetMetricData"] ?? 0;
+    // Health readings are every 5 min per project; the warm-up pass made them all, so none fell in the
+    // window. A long-running daemon makes one per project per 5 min: 60/300 = 0.2 per pass.
+    const healthAmortized = health > 0 ? 0 : resyncS / 300;
+    const awsPerPass = perPass(awsTotal) + healthAmortized;
+    const cpuMsPerPass = (c.selfCores * c.wallS * 1000) / Math.max(1, passes);
+
+    s.row("steady state: CPU of the operator process", "< 30% of 2 cores", `${round(c.selfPctOfMachine)}% of ${c.machineCores} cores (${round(c.selfCores, 2)} cores; ${round(cpuMsPerPass, 2)} ms CPU per pass)`, c.selfPctOfMachine < 30);
+    s.row("steady state: RSS of the operator process", "< 400 MB", `${Math.round(m.peakRssMb)} MB peak (heap ${Math.round(m.peakHeapMb)} MB)`, m.peakRssMb < 400);
+    s.row("steady state: passes late", "none late", `${lateOver1s} of ${passes} started > 1 s after due (${lateOver6s} > 6 s); lateness p50 ${round(late.p50)} ms, p99 ${round(late.p99)} ms, max ${round(late.max)} ms`, lateOver1s === 0);
+    s.row("AWS calls per no-drift pass per project", "≤ 5", `${round(awsPerPass, 2)} (${round(perPass(awsTotal - accountLevel), 2)} project-level + ${round(perPass(accountLevel), 2)} account-level shared by ${perAccount} projects${healthAmortized ? ` + ${healthAmortized} health readings amortized` : ""})`, awsPerPass <= 5);
+    s.row("Postgres statements per no-drift pass per project", "report; small and constant", `${round(perPass(queries), 2)} statements sent (${round((xact1 - xact0) / Math.max(1, passes), 2)} transactions at the server)`, null);
+    s.row("steady state: Postgres server CPU", "report", `${round(c.postgresCores, 2)} cores`, null);
+
+    Object.assign(s.details, {
+      projects: n, perAccount, accounts: Math.ceil(n / perAccount), resyncS, windowS: round(c.wallS), convergeS: round(convergeS),
+      passes, passesSaved: saved, passesPerSecond: round(passes / c.wallS, 1), eventsInWindow: events, projectsNotReady: notReady,
+      cpu: { ...c, selfCores: round(c.selfCores, 3), selfPctOfMachine: round(c.selfPctOfMachine, 1), postgresCores: round(c.postgresCores, 3), childCores: round(c.childCores, 3), otherCores: round(c.otherCores, 3), wallS: round(c.wallS) },
+      cpuMsPerPass: round(cpuMsPerPass, 3),
+      memory: { peakRssMb: round(m.peakRssMb), peakHeapMb: round(m.peakHeapMb), sandboxRssMb: round(sandboxRssMb) },
+      lateness: { pass: late, claim: summarize(lateness.claimLag), queueWait: summarize(lateness.queueWait), over1s: lateOver1s, over6s: lateOver6s, matched: lateness.late.length },
+      awsCallsPerPass: Object.fromEntries(Object.entries(calls).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(perPass(v), 3)])),
+      awsHealthAmortizedPerPass: healthAmortized,
+      postgresStatementsPerPass: Object.fromEntries(byKind.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round(perPass(v), 3)])),
+      postgresTransactionsPerPass: round((xact1 - xact0) / Math.max(1, passes), 3),
+    });
+    s.notes.push(`Simulated AWS: ${flag("shards", 2)} sandbox processes (MemoryStateStore without its defensive copy), outside the measured process; its CPU was ${round(c.childCores, 2)} cores and its RSS ${Math.round(sandboxRssMb)} MB.`);
+    s.notes.push(`Machine load from other processes during the window: ${round(c.otherCores, 2)} cores.`);
+
+    // What the heap holds once garbage is collected (node --expose-gc, as bench/run.ts starts scenarios).
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      const after = process.memoryUsage();
+      s.details.afterGc = { heapUsedMb: round(after.heapUsed / 2 ** 20), rssMb: round(after.rss / 2 ** 20) };
+      s.row("steady state: heap retained (after a full GC)", "report", `${Math.round(after.heapUsed / 2 ** 20)} MB heap, ${Math.round(after.rss / 2 ** 20)} MB RSS`, null);
+    }
+    if (process.argv.includes("--heap")) {
+      const { writeHeapSnapshot } = await import("node:v8");
+      s.details.heapSnapshot = writeHeapSnapshot(`/tmp/steady-${n}.heapsnapshot`);
+    }
+    if (process.argv.includes("--profile")) {
+      s.log("profiling 20 s more (not part of the figures above)");
+      s.details.profile = await profileWindow(20_000, `${s.details.projects}-steady`);
+    }
+    await op.stop();
+    await bench.end();
+  } finally {
+    s.finish();
+    await sb.stop();
+    await pg.stop();
+  }
+});
