@@ -77,16 +77,16 @@ function figures(results: Map<string, ScenarioResult>): string {
   const sizes = ["steady-state-1k", "steady-state-5k", "steady-state-10k"].map((id) => results.get(id)).filter((r): r is ScenarioResult => !!r);
   if (sizes.length) {
     lines.push("", "How the steady state grows with the number of projects (10 projects per customer account, resync 60 s, one operator, one resync interval measured after one of warm-up):", "");
-    lines.push("| projects | passes/s | operator CPU | CPU per pass | peak RSS | AWS calls/pass | Postgres statements/pass | pass lateness p99 / max | Postgres CPU | converge to Ready |", "|---|---|---|---|---|---|---|---|---|---|");
+    lines.push("| projects | passes/s | operator CPU | CPU per pass | peak RSS | heap retained after GC | AWS calls/pass | Postgres statements/pass | pass lateness p99 / max | Postgres CPU | converge to Ready |", "|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of sizes) {
       const d = r.details as any;
       const aws = Object.values(d.awsCallsPerPass as Record<string, number>).reduce((a, b) => a + b, 0) + (d.awsHealthAmortizedPerPass ?? 0);
       const pgs = Object.values(d.postgresStatementsPerPass as Record<string, number>).reduce((a, b) => a + b, 0);
-      lines.push(`| ${d.projects.toLocaleString("en")} | ${d.passesPerSecond} | ${d.cpu.selfPctOfMachine}% of 2 cores | ${d.cpuMsPerPass} ms | ${Math.round(d.memory.peakRssMb)} MB | ${aws.toFixed(2)} | ${pgs.toFixed(2)} | ${Math.round(d.lateness.pass.p99)} / ${Math.round(d.lateness.pass.max)} ms | ${d.cpu.postgresCores} cores | ${d.convergeS} s |`);
+      lines.push(`| ${d.projects.toLocaleString("en")} | ${d.passesPerSecond} | ${d.cpu.selfPctOfMachine}% of 2 cores | ${Number(d.cpuMsPerPass).toFixed(2)} ms | ${Math.round(d.memory.peakRssMb)} MB | ${d.afterGc ? `${Math.round(d.afterGc.heapUsedMb)} MB` : "–"} | ${aws.toFixed(2)} | ${pgs.toFixed(2)} | ${Math.round(d.lateness.pass.p99)} / ${Math.round(d.lateness.pass.max)} ms | ${Number(d.cpu.postgresCores).toFixed(2)} cores | ${d.convergeS} s |`);
     }
   }
   lines.push("", "Every run (each scenario's rows as it printed them):", "");
-  for (const r of results.values()) {
+  for (const r of [...results.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     lines.push(`#### ${r.title}`, "", `\`${r.command}\` — ${r.startedAt.replace("T", " ").slice(0, 19)} UTC, ${r.durationS} s; load average at start ${r.machine.loadAvgAtStart.join(" / ")}.`, "");
     lines.push("| figure | target | measured | |", "|---|---|---|---|");
     for (const row of r.rows) lines.push(`| ${cell(row.metric)} | ${cell(row.target)} | ${cell(row.measured)} | ${mark(row.met)} |`);
