@@ -15,7 +15,8 @@ import { flag, runMain, scenario } from "./support/report.js";
 import { countConverged, seedProjects } from "./support/seed.js";
 import { profileWindow } from "./support/profile.js";
 
-const ACCOUNT_LEVEL = /^(sts:|ec2:|rds:DescribeDBSubnetGroups|ecs:DescribeClusters|ecs:CreateCluster|logs:DescribeLogGroups|logs:CreateLogGroup|logs:PutRetentionPolicy)/;
+/** Calls made once per account (and region) for all its projects: credentials, network, cluster, log group, the account's task definitions. */
+const ACCOUNT_LEVEL = /^(sts:|ec2:|rds:DescribeDBSubnetGroups|ecs:DescribeClusters|ecs:CreateCluster|ecs:ListTaskDefinitions|logs:DescribeLogGroups|logs:CreateLogGroup|logs:PutRetentionPolicy)/;
 
 runMain(async () => {
   const n = flag("projects", 10_000);
@@ -110,7 +111,7 @@ runMain(async () => {
       postgresStatementsPerPass: Object.fromEntries(byKind.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, round(perPass(v), 3)])),
       postgresTransactionsPerPass: round((xact1 - xact0) / Math.max(1, passes), 3),
     });
-    s.notes.push(`Simulated AWS: ${flag("shards", 2)} sandbox processes (MemoryStateStore without its defensive copy), outside the measured process; its CPU was ${round(c.childCores, 2)} cores and its RSS ${Math.round(sandboxRssMb)} MB.`);
+    s.notes.push(`Simulated AWS: ${flag("shards", 2)} sandbox processes outside the measured process (in-memory state, see BENCHMARKS.md for its two deviations); its CPU was ${round(c.childCores, 2)} cores and its RSS ${Math.round(sandboxRssMb)} MB.`);
     s.notes.push(`Machine load from other processes during the window: ${round(c.otherCores, 2)} cores.`);
 
     // What the heap holds once garbage is collected (node --expose-gc, as bench/run.ts starts scenarios).
