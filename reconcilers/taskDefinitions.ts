@@ -222,7 +222,7 @@ function pruneAction(ctx: PassContext, family: string): Action {
       for (const s of ctx.facts.services?.values() ?? []) for (const d of s.deployments ?? []) if (d.taskDefinition) inUse.add(d.taskDefinition);
       for (const arn of Object.values(ctx.facts.taskDefinitionArns ?? {})) if (arn) inUse.add(arn);
       const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }));
-      const ours = (list.taskDefinitionArns ?? []).filter((arn) => arn.split("/").pop()!.replace(/:\d+$/, "") === family);
+      const ours = (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family);
       for (const arn of ours.slice(KEEP_ACTIVE_REVISIONS)) {
         if (inUse.has(arn)) continue;
         const d = await describeTaskDefinitionCached(ctx, arn);
@@ -244,7 +244,7 @@ async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
     const family = names.family(role);
     const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
     for (const arn of list.taskDefinitionArns ?? []) {
-      if (arn.split("/").pop()!.replace(/:\d+$/, "") !== family) continue;
+      if (familyOf(arn) !== family) continue;
       const d = await describeTaskDefinitionCached(ctx, arn);
       if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
       actions.push({
