@@ -1,7 +1,8 @@
 // RDS instance `lg-<p>` (absent when database.mode is external): postgres, in the DB subnet group and
 // the service SG, storage encrypted; prod adds Multi-AZ, 7-day backups and deletion protection.
-// AWS calls: DescribeDBInstances, CreateDBInstance, ModifyDBInstance, StartDBInstance,
-// AddTagsToResource, DeleteDBInstance; PutSecretValue to publish the endpoint in the postgres secret.
+// AWS calls: DescribeDBInstances (batched across the account's passes that run together),
+// CreateDBInstance, ModifyDBInstance, StartDBInstance, AddTagsToResource, DeleteDBInstance;
+// PutSecretValue to publish the endpoint in the postgres secret.
 // Idempotent create: the identifier is deterministic; DBInstanceAlreadyExists means an earlier attempt
 // won, and the next pass adopts it only if it carries our byoc:project-id.
 import {
@@ -9,6 +10,7 @@ import {
   StartDBInstanceCommand, type DBInstance, type ModifyDBInstanceCommandInput,
 } from "@aws-sdk/client-rds";
 import { TagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames } from "../src/cloud/names.js";
 import { conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
@@ -36,14 +38,19 @@ export function desiredDb(ctx: PassContext): DesiredDb {
   };
 }
 
-export async function describeDb(ctx: PassContext, id: string): Promise<DBInstance | undefined> {
-  try {
-    const out = await ctx.aws.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
-    return out.DBInstances?.[0];
-  } catch (err) {
-    if (awsErrorCode(err) === "DBInstanceNotFoundFault" || awsErrorCode(err) === "DBInstanceNotFound") return undefined;
-    throw err;
-  }
+/** Up to 100 instances a call, by identifier (a filter, so an absent instance is simply not listed). */
+const dbInstancesRead: BatchRead<string, DBInstance | undefined> = {
+  key: "rds:DescribeDBInstances",
+  capacity: 100,
+  async run(aws, ids) {
+    const out = await aws.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: "db-instance-id", Values: ids }], MaxRecords: 100 }));
+    const byId = new Map((out.DBInstances ?? []).map((d) => [d.DBInstanceIdentifier?.toLowerCase(), d]));
+    return ids.map((id) => byId.get(id.toLowerCase()));
+  },
+};
+
+export function describeDb(ctx: PassContext, id: string): Promise<DBInstance | undefined> {
+  return batched(ctx.aws, dbInstancesRead, id);
 }
 
 /** Managed fields that can be changed in place; storage can only grow. */

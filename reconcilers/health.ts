@@ -1,8 +1,10 @@
 // Health from CloudWatch, on a slower cadence than the pass: CPU and memory of the api and queue
 // services, CPU and free storage of the RDS instance, surfaced as per-resource status. A DB with under
 // 10% of its storage free is a Warning. Best effort: a metrics failure never fails the pass.
-// AWS calls: cloudwatch:GetMetricData (one call for every metric of the project).
+// AWS calls: cloudwatch:GetMetricData (every metric of the project in one request; the requests of the
+// account's passes that run together share a call, which takes 500 queries).
 import { GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames } from "../src/cloud/names.js";
 import type { PassContext, Step } from "./types.js";
@@ -17,6 +19,28 @@ function query(id: string, namespace: string, metric: string, dims: Record<strin
     MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) }, Period: 300, Stat: stat },
   };
 }
+
+/** Each request's query ids are prefixed with its place in the call (ids must be unique in a call) and its answers come back by that prefix. */
+const metricsRead: BatchRead<MetricDataQuery[], Map<string, number>> = {
+  key: "cloudwatch:GetMetricData",
+  capacity: 500,
+  weight: (queries) => queries.length,
+  async run(aws, requests) {
+    const end = new Date();
+    const queries = requests.flatMap((qs, i) => qs.map((q) => ({ ...q, Id: `r${i}_${q.Id}` })));
+    const values = requests.map(() => new Map<string, number>());
+    let NextToken: string | undefined;
+    do {
+      const out = await aws.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - 15 * 60_000), EndTime: end, NextToken }));
+      for (const r of out.MetricDataResults ?? []) {
+        const [, i, id] = /^r(\d+)_(.*)$/.exec(r.Id ?? "") ?? [];
+        if (id && r.Values?.length && !values[Number(i)].has(id)) values[Number(i)].set(id, r.Values[0]);
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return values;
+  },
+};
 
 export const health: Step = {
   kind: "Health",
@@ -40,9 +64,7 @@ export const health: Step = {
     ];
     let values: Map<string, number>;
     try {
-      const end = new Date();
-      const out = await ctx.aws.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(end.getTime() - 15 * 60_000), EndTime: end }));
-      values = new Map((out.MetricDataResults ?? []).filter((r) => r.Values?.length).map((r) => [r.Id!, r.Values![0]]));
+      values = await batched(ctx.aws, metricsRead, queries);
     } catch (err) {
       ctx.log.warn({ code: awsErrorCode(err) }, "health metrics unavailable");
       return { actions: [], after: done("RolloutComplete", "healthy (metrics unavailable)") };

@@ -2,8 +2,10 @@
 // the deployment (QUEUED → DEPLOYING → DEPLOYED | DEPLOY_FAILED; SKIPPED / INTERRUPTED when superseded).
 // A failed rollout is rolled back by ECS's deployment circuit breaker; the target then stays the last
 // DEPLOYED revision until a newer one arrives, so a bad image never causes a redeploy loop.
-// AWS calls: ecs:DescribeServices (once per pass, shared with the services step).
+// AWS calls: ecs:DescribeServices (once per pass, shared with the services step, batched across the
+// account's passes that run together).
 import { DescribeServicesCommand, type Deployment, type Service } from "@aws-sdk/client-ecs";
+import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames, SERVICE_ROLES } from "../src/cloud/names.js";
 import type { Revision } from "../src/model/project.js";
@@ -11,12 +13,25 @@ import { describeTaskDefinitionCached, TAG_REVISION } from "./taskDefinitions.js
 import type { PassContext, Step } from "./types.js";
 import { done, requeue } from "./types.js";
 
+/**
+ * A project's three services in one request; up to three projects' requests share a call (ECS takes 10
+ * services). A deleted cluster fails the whole call, as it would each project's own.
+ */
+const servicesRead: BatchRead<string[], Service[]> = {
+  key: "ecs:DescribeServices",
+  capacity: 10,
+  weight: (names) => names.length,
+  async run(aws, lists) {
+    const out = await aws.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER_NAME, services: lists.flat(), include: ["TAGS"] }));
+    return lists.map((names) => (out.services ?? []).filter((s) => names.includes(s.serviceName!)));
+  },
+};
+
 export async function describeProjectServices(ctx: PassContext): Promise<Map<string, Service>> {
   const names = projectNames(ctx.project.name);
   const services = new Map<string, Service>();
   try {
-    const out = await ctx.aws.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER_NAME, services: SERVICE_ROLES.map((r) => names.service(r)), include: ["TAGS"] }));
-    for (const s of out.services ?? []) if (s.serviceName) services.set(s.serviceName, s);
+    for (const s of await batched(ctx.aws, servicesRead, SERVICE_ROLES.map((r) => names.service(r)))) services.set(s.serviceName!, s);
   } catch (err) {
     if (awsErrorCode(err) !== "ClusterNotFoundException") throw err;
     // Deleted out of band: the next pass's cluster step must look instead of trusting its cache.

@@ -1,13 +1,16 @@
 // Secrets Manager: `langgraph-cloud/<p>/postgres` (DB credentials; the password is generated here and
 // lives only in the customer's account) and `langgraph-cloud/<p>/env` (the project's secrets as JSON).
 // AWS calls: ListSecrets (metadata of both, incl. planned deletion), BatchGetSecretValue, CreateSecret,
-// PutSecretValue, RestoreSecret, TagResource, DeleteSecret.
+// PutSecretValue, RestoreSecret, TagResource, DeleteSecret. The two reads are batched across the
+// account's passes that run together (up to 10 projects' prefixes in one listing, 20 secrets a read).
 // Idempotent create: ClientRequestToken from an intent row, reused after a crash; ResourceExists → adopt.
 import {
   BatchGetSecretValueCommand, CreateSecretCommand, DeleteSecretCommand, ListSecretsCommand, PutSecretValueCommand,
-  RestoreSecretCommand, TagResourceCommand, type SecretListEntry,
+  RestoreSecretCommand, TagResourceCommand, type SecretListEntry, type SecretValueEntry,
 } from "@aws-sdk/client-secrets-manager";
 import { randomBytes } from "node:crypto";
+import { batched, type BatchRead } from "../src/cloud/batch.js";
+import type { AwsClients } from "../src/cloud/clients.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames, TAG_PROJECT_ID } from "../src/cloud/names.js";
 import { adoptInterruptedCreate, conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
@@ -38,10 +41,49 @@ function fromExternalUri(uri: string): PostgresSecret {
 /** Stable JSON for comparing secret values without caring about key order. */
 const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.keys(v).sort().map((k) => [k, v[k]]));
 
+async function listByPrefixes(aws: AwsClients, prefixes: string[]): Promise<SecretListEntry[]> {
+  const all: SecretListEntry[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await aws.secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: prefixes }], IncludePlannedDeletion: true, MaxResults: 100, NextToken }));
+    all.push(...(out.SecretList ?? []));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return all;
+}
+
+/**
+ * Several projects' prefixes in one filter, which AWS matches when any of them does. A project the
+ * shared listing shows nothing of is listed again on its own before anything is created for it, so a
+ * listing that said less than it should can cost a call, never a duplicate create.
+ */
+const listSecretsRead: BatchRead<string, SecretListEntry[]> = {
+  key: "secretsmanager:ListSecrets",
+  capacity: 10,
+  async run(aws, prefixes) {
+    const all = await listByPrefixes(aws, prefixes);
+    const mine = (prefix: string, list: SecretListEntry[]) => list.filter((s) => s.Name?.startsWith(prefix));
+    return Promise.all(prefixes.map(async (prefix) => {
+      const found = mine(prefix, all);
+      return found.length || prefixes.length === 1 ? found : mine(prefix, await listByPrefixes(aws, [prefix]));
+    }));
+  },
+};
+
+/** Values of up to 20 secrets a call; each caller gets the values of its own ARNs. */
+const secretValuesRead: BatchRead<string[], SecretValueEntry[]> = {
+  key: "secretsmanager:BatchGetSecretValue",
+  capacity: 20,
+  weight: (arns) => arns.length,
+  async run(aws, lists) {
+    const out = await aws.secrets.send(new BatchGetSecretValueCommand({ SecretIdList: lists.flat() }));
+    return lists.map((arns) => (out.SecretValues ?? []).filter((v) => arns.includes(v.ARN!)));
+  },
+};
+
 async function listOurSecrets(ctx: PassContext): Promise<Map<string, SecretListEntry>> {
-  const prefix = `langgraph-cloud/${ctx.project.name}/`;
-  const out = await ctx.aws.secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [prefix] }], IncludePlannedDeletion: true, MaxResults: 20 }));
-  return new Map((out.SecretList ?? []).filter((s) => s.Name?.startsWith(prefix)).map((s) => [s.Name!, s]));
+  const found = await batched(ctx.aws, listSecretsRead, `langgraph-cloud/${ctx.project.name}/`);
+  return new Map(found.map((s) => [s.Name!, s]));
 }
 
 function createAction(ctx: PassContext, name: string, value: () => string): Action {
@@ -123,9 +165,9 @@ function initialPostgresSecret(ctx: PassContext): PostgresSecret {
 async function planValues(ctx: PassContext, arns: string[]): Promise<Action[]> {
   if (arns.length === 0) return [];
   const names = projectNames(ctx.project.name);
-  const out = await ctx.aws.secrets.send(new BatchGetSecretValueCommand({ SecretIdList: arns }));
+  const values = await batched(ctx.aws, secretValuesRead, arns);
   const actions: Action[] = [];
-  for (const v of out.SecretValues ?? []) {
+  for (const v of values) {
     const parsed = safeParse(v.SecretString);
     noteValueChange(ctx, v.CreatedDate?.getTime() ?? 0);
     if (v.Name === names.envSecret) {

@@ -188,7 +188,7 @@ export class Engine {
     }
     const settled = settle({
       steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
-      wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs,
+      wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
     });
     for (const s of result.steps) {
       this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });

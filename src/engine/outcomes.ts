@@ -3,7 +3,7 @@
 // requeue → after its delay, done → resync.
 import type { StepResult } from "../../reconcilers/pass.js";
 import { CONDITION_TYPES, type ConditionStatus, type ConditionType, type ConditionUpdate, type Phase } from "../model/project.js";
-import { fullJitterBackoff, jitteredResync, SLOW_CAP_MS } from "./backoff.js";
+import { accountResync, fullJitterBackoff, SLOW_CAP_MS } from "./backoff.js";
 
 export type Schedule =
   | { op: "resync"; afterMs: number; outcome: "success" }
@@ -24,6 +24,9 @@ export interface SettleInput {
   previousAttempts: number;
   wasReady: boolean;
   resyncMs: number;
+  /** Whose slot the next resync falls in (see accountResync). */
+  accountId: string;
+  now?: number;
   random?: () => number;
 }
 
@@ -75,7 +78,7 @@ export function settle(input: SettleInput): Settled {
   const rnd = input.random;
   switch (o?.kind) {
     case undefined:
-    case "done": schedule = { op: "resync", afterMs: jitteredResync(input.resyncMs, rnd), outcome: "success" }; break;
+    case "done": schedule = { op: "resync", afterMs: accountResync(input.resyncMs, input.accountId, input.now), outcome: "success" }; break;
     case "requeue": schedule = { op: "requeue", afterMs: o.afterMs, outcome: "requeue" }; break;
     case "blocked": schedule = { op: "requeue", afterMs: Math.min(o.afterMs, input.resyncMs), outcome: "requeue" }; break;
     case "terminal": {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { fullJitterBackoff, jitteredResync } from "../../src/engine/backoff.js";
+import { accountResync, fullJitterBackoff } from "../../src/engine/backoff.js";
 
 describe("fullJitterBackoff", () => {
   test("is uniform in [0, min(cap, base·2^attempt))", () => {
@@ -16,7 +16,30 @@ describe("fullJitterBackoff", () => {
   });
 });
 
-test("jitteredResync stays within ±10%", () => {
-  expect(jitteredResync(60_000, () => 0)).toBe(54_000);
-  expect(jitteredResync(60_000, () => 1)).toBe(66_000);
+describe("accountResync", () => {
+  const I = 60_000;
+  const slotOf = (account: string, now: number) => (now + accountResync(I, account, now)) % I;
+
+  test("every project of an account comes due in the same slot, whenever its last pass ran", () => {
+    const slots = new Set([0, 1234, 17_000, 45_678, 59_999, 3 * I + 42].map((now) => slotOf("111122223333", now)));
+    expect(slots.size).toBe(1);
+  });
+  test("a pass on its slot is due again one interval later", () => {
+    const slot = accountResync(I, "111122223333", 0);
+    expect(accountResync(I, "111122223333", slot)).toBe(I);
+    expect(accountResync(I, "111122223333", slot + 250)).toBe(I - 250);
+  });
+  test("a pass off its slot rejoins it within 0.1–1.1 intervals", () => {
+    for (let now = 0; now < 2 * I; now += 997) {
+      const after = accountResync(I, "444455556666", now);
+      expect(after).toBeGreaterThanOrEqual(I / 10);
+      expect(after).toBeLessThan(1.1 * I);
+    }
+  });
+  test("accounts are spread evenly over the interval", () => {
+    const buckets = Array(10).fill(0);
+    for (let a = 0; a < 2000; a++) buckets[Math.floor(slotOf(String(100000000000 + a), 0) / (I / 10))]++;
+    expect(Math.min(...buckets)).toBeGreaterThan(140);
+    expect(Math.max(...buckets)).toBeLessThan(260);
+  });
 });

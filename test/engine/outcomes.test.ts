@@ -1,5 +1,6 @@
 // The single outcome → (conditions, phase, schedule) mapping, one case per behaviour.
 import { describe, expect, test } from "vitest";
+import { accountResync } from "../../src/engine/backoff.js";
 import { settle, type SettleInput } from "../../src/engine/outcomes.js";
 import type { StepResult } from "../../reconcilers/pass.js";
 
@@ -8,13 +9,15 @@ const allDone: StepResult[] = [
   ok("Credentials", "CredentialsValid"), ok("Network", "NetworkReady"), ok("Secret", "SecretsReady"), ok("DBInstance", "DatabaseReady"),
   ok("Cluster", "ServicesReady"), ok("Service", "ServicesReady"), ok("Rollout", "ServicesReady"),
 ];
-const base: Omit<SettleInput, "steps"> = { deleting: false, previousAttempts: 0, wasReady: false, resyncMs: 60_000, random: () => 0.5 };
+/** A pass that ran on its account's resync slot. */
+const onSlot = accountResync(60_000, "111122223333", 0);
+const base: Omit<SettleInput, "steps"> = { deleting: false, previousAttempts: 0, wasReady: false, resyncMs: 60_000, accountId: "111122223333", now: onSlot, random: () => 0.5 };
 const cond = (s: ReturnType<typeof settle>, type: string) => s.conditions.find((c) => c.type === type)!;
 
 describe("settle", () => {
   const cases: Array<{ reason: string; steps: StepResult[]; args?: Partial<SettleInput>; want: (s: ReturnType<typeof settle>) => void }> = [
     {
-      reason: "every step done → Ready, all conditions True, resync ±10%",
+      reason: "every step done → Ready, all conditions True, due again on the account's slot one interval later",
       steps: allDone,
       want: (s) => {
         expect(s.phase).toBe("Ready");

@@ -188,6 +188,13 @@ const STEPS: Step[] = [
   },
   { id: "secretsmanager:ListSecrets after the create", run: (b) => attempt(() => listSecrets(b)) },
   {
+    id: "secretsmanager:ListSecrets with several projects' name prefixes (the batched listing): any of them matches",
+    run: (b) => attempt(async () => {
+      const o = await b.aws.secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: ["langgraph-cloud/other/", `langgraph-cloud/${P}/`, "langgraph-cloud/third/"] }], IncludePlannedDeletion: true, MaxResults: 100 }));
+      return (o.SecretList ?? []).map((x) => x.Name);
+    }),
+  },
+  {
     id: "secretsmanager:PutSecretValue, then BatchGetSecretValue by ARN",
     run: (b, ctx) => attempt(async () => {
       await b.aws.secrets.send(new PutSecretValueCommand({ SecretId: ctx.secretArn, SecretString: '{"A":"2","B":"3"}' }));
@@ -242,6 +249,13 @@ const STEPS: Step[] = [
   {
     id: "rds:DescribeDBInstances once available",
     run: (b) => attempt(async () => { await b.settle(); return dbView(await describeDb(b)); }),
+  },
+  {
+    id: "rds:DescribeDBInstances filtered on several identifiers (the batched read): absent ones are simply not listed",
+    run: (b) => attempt(async () => {
+      const o = await b.aws.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: "db-instance-id", Values: ["lg-other", DB, "lg-third"] }], MaxRecords: 100 }));
+      return (o.DBInstances ?? []).map((d) => ({ id: d.DBInstanceIdentifier, status: d.DBInstanceStatus }));
+    }),
   },
   {
     id: "rds:StartDBInstance of an available instance",
@@ -391,6 +405,13 @@ const STEPS: Step[] = [
     },
   },
   {
+    id: "ecs:DescribeServices of several projects' services in one call (the batched read)",
+    run: (b) => attempt(async () => {
+      const o = await b.aws.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER_NAME, services: ["lg-other-api", SERVICE, "lg-other-queue"], include: ["TAGS"] }));
+      return { services: (o.services ?? []).map((x) => x.serviceName), failures: (o.failures ?? []).map((f) => `${f.arn?.split("/").pop()} ${f.reason}`).sort() };
+    }),
+  },
+  {
     id: "ecs:CreateService again with the same clientToken (a retry) returns the service as it is",
     run: (b, ctx) => attempt(async () => {
       // A change made between the first create and the retry shows whether the retry replaced the service.
@@ -528,14 +549,14 @@ const STEPS: Step[] = [
     }),
   },
   {
-    id: "cloudwatch:GetMetricData for the service and the DB",
+    id: "cloudwatch:GetMetricData for the service and the DB, with the batched read's prefixed query ids",
     run: (b) => attempt(async () => {
       const end = new Date();
       const o = await b.aws.cloudwatch.send(new GetMetricDataCommand({
         StartTime: new Date(end.getTime() - 15 * 60_000), EndTime: end,
         MetricDataQueries: [
-          { Id: "apicpu", MetricStat: { Metric: { Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: [{ Name: "ClusterName", Value: CLUSTER_NAME }, { Name: "ServiceName", Value: SERVICE }] }, Period: 300, Stat: "Average" } },
-          { Id: "dbfree", MetricStat: { Metric: { Namespace: "AWS/RDS", MetricName: "FreeStorageSpace", Dimensions: [{ Name: "DBInstanceIdentifier", Value: DB }] }, Period: 300, Stat: "Minimum" } },
+          { Id: "r0_apicpu", MetricStat: { Metric: { Namespace: "AWS/ECS", MetricName: "CPUUtilization", Dimensions: [{ Name: "ClusterName", Value: CLUSTER_NAME }, { Name: "ServiceName", Value: SERVICE }] }, Period: 300, Stat: "Average" } },
+          { Id: "r1_dbfree", MetricStat: { Metric: { Namespace: "AWS/RDS", MetricName: "FreeStorageSpace", Dimensions: [{ Name: "DBInstanceIdentifier", Value: DB }] }, Period: 300, Stat: "Minimum" } },
         ],
       }));
       return (o.MetricDataResults ?? []).map((r) => ({ Id: r.Id, values: Array.isArray(r.Values) })).sort((x, y) => String(x.Id).localeCompare(String(y.Id)));

@@ -2,19 +2,18 @@
 // work but the process died before recording the answer, and the step is retried — leaves exactly one
 // resource.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import pino from "pino";
 import { randomBytes } from "node:crypto";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 import { createSealer } from "../../src/store/crypto.js";
-import { createProject } from "../../src/store/projects.js";
 import { intentsFor } from "../../src/store/intents.js";
 import { loadProjects } from "../../src/store/passes.js";
 import { TtlCache } from "../../src/engine/cache.js";
 import { CREATE_STEPS } from "../../reconcilers/pass.js";
-import type { PassContext, Step } from "../../reconcilers/types.js";
+import type { Step } from "../../reconcilers/types.js";
 import { createTestDatabase } from "../support/db.js";
+import { convergeThrough, projectContext } from "../support/pass-context.js";
 
 const ACCOUNT = "210987654321";
 const REGION = "eu-west-1";
@@ -32,39 +31,10 @@ beforeAll(async () => {
 });
 afterAll(async () => { await store.sql.end(); await drop(); });
 
-async function context(name: string): Promise<PassContext> {
-  const { project } = await createProject(store, {
-    name, region: REGION, roleArn: `arn:aws:iam::${ACCOUNT}:role/op`, accountId: ACCOUNT, externalId: "sandbox-external-id",
-    deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
-    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1 } },
-    env: {}, secretNames: ["K"], sealedSecrets: sealer.seal(JSON.stringify({ secrets: { K: "v" } })), deletionPolicy: "delete",
-    image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/app:v1`,
-  });
-  const desired = (await loadProjects(store, sealer, [project.id])).get(project.id)!.desired;
-  const ctx: PassContext = {
-    project: desired, operatorId: "idem", log: pino({ level: "silent" }), dryRun: false, pollMs: 50, resyncMs: 60_000,
-    facts: {}, intents: intentsFor(store, project.id), cache: new TtlCache(), aws: undefined as never,
-    connect: async () => (ctx.aws = await cloud.clientsFor(desired.roleArn, desired.externalId, REGION)),
-    observe: () => {}, emit: () => {}, setRevisionStatus: () => {},
-  };
-  return ctx;
-}
+const place = () => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
+const context = (name: string) => projectContext(place(), name);
 
 const step = (kind: string): Step => CREATE_STEPS.find((s) => s.kind === kind)!;
-
-/** Plans and applies steps up to `kind` until it is done (waiting out AWS's background work). */
-async function convergeThrough(ctx: PassContext, kind: string) {
-  for (const s of CREATE_STEPS) {
-    for (let i = 0; ; i++) {
-      const plan = await s.plan(ctx);
-      for (const a of plan.actions) await a.run();
-      if (plan.after.kind === "done" || (s.kind === "Rollout" && plan.after.kind === "requeue")) break;
-      if (i > 100) throw new Error(`${s.kind} did not converge: ${JSON.stringify(plan.after)}`);
-      await new Promise((r) => setTimeout(r, 30));
-    }
-    if (s.kind === kind) return;
-  }
-}
 
 async function counts() {
   const s = await sandbox.state(ACCOUNT, REGION);

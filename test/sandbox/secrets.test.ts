@@ -120,6 +120,10 @@ describe("listing and batch reads", () => {
     const byTag = await secrets.send(new ListSecretsCommand({ Filters: [{ Key: "tag-key", Values: ["langgraph-cloud"] }] }));
     expect(byTag.SecretList!.map((s) => s.Name)).toEqual([NAME]);
     expect(byTag.SecretList![0].Tags).toEqual([{ Key: "langgraph-cloud", Value: "demo" }]);
+    const anyOf = await secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: ["nothing/", "other/", "langgraph-cloud/demo/e"] }] }));
+    expect(anyOf.SecretList!.map((s) => s.Name).sort()).toEqual(["langgraph-cloud/demo/env", "other/thing"]);
+    const eleven = Array.from({ length: 11 }, (_, i) => `p${i}/`);
+    expect(await rejection(secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: eleven }] })))).toMatchObject({ name: "InvalidParameterException" });
 
     const batch = await secrets.send(new BatchGetSecretValueCommand({ SecretIdList: [NAME, "langgraph-cloud/demo/missing"] }));
     expect(batch.SecretValues!.map((v) => v.Name)).toEqual([NAME]);

@@ -8,6 +8,13 @@ import { date, tagList, type OpContext } from "./state.js";
 
 type Filter = { Key?: string; Values?: string[] };
 
+function checkFilters(filters: Filter[] | undefined) {
+  for (const f of filters ?? []) {
+    const n = f.Values?.length ?? 0;
+    if (n < 1 || n > 10) fail("secretsmanager", "InvalidParameterException", `Filter ${f.Key} must have between 1 and 10 values, got ${n}.`);
+  }
+}
+
 function filterMatches(secret: Secret, filters: Filter[] | undefined): boolean {
   return (filters ?? []).every((f) => {
     const haystack = (): string[] => {
@@ -45,6 +52,7 @@ function page<T>(items: T[], maxResults: number | undefined, nextToken: string |
 }
 
 export function listSecrets(ctx: OpContext, input: { IncludePlannedDeletion?: boolean; MaxResults?: number; NextToken?: string; Filters?: Filter[]; SortOrder?: string }) {
+  checkFilters(input.Filters);
   const all = Object.values(ctx.s.secrets.secrets)
     .filter((x) => input.IncludePlannedDeletion || x.deletedAt === undefined)
     .filter((x) => filterMatches(x, input.Filters))
@@ -85,6 +93,7 @@ export function batchGetSecretValue(ctx: OpContext, input: { SecretIdList?: stri
     }
     return { SecretValues, Errors };
   }
+  checkFilters(input.Filters);
   const matching = Object.values(ctx.s.secrets.secrets).filter((x) => x.deletedAt === undefined && filterMatches(x, input.Filters));
   const { items, next } = page(matching, input.MaxResults, input.NextToken, 20);
   const SecretValues = items.flatMap((x) => {

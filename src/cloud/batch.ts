@@ -1,0 +1,58 @@
+// Reads that AWS lets you batch (DescribeServices takes 10 services, DescribeDBInstances filters on up
+// to 100 instances, BatchGetSecretValue reads 20 secrets, ListSecrets ORs up to 10 name prefixes,
+// GetMetricData answers 500 queries) are coalesced across the passes that run at the same moment with
+// the same clients, i.e. the projects of one customer account, which the engine brings due together.
+// Each pass still reads AWS afresh: a batch only ever joins requests made within `windowMs` of each
+// other, and a batch's answer is split back so that every caller sees what its own call would have said.
+import type { AwsClients } from "./clients.js";
+
+export interface BatchRead<I, R> {
+  /** Requests with the same key (and the same clients) may share a call, e.g. `ecs:DescribeServices`. */
+  key: string;
+  /** How much of a call's capacity one request takes (services, secrets, queries); 1 by default. */
+  weight?(item: I): number;
+  /** A call's capacity in the units of `weight`. */
+  capacity: number;
+  /** Makes the call for these requests and answers each, in order; one failure fails them all. */
+  run(aws: AwsClients, items: I[]): Promise<R[]>;
+}
+
+/** How long a request waits for others to join its call: the passes of an account move in lockstep, so a few ms is plenty. */
+export const BATCH_WINDOW_MS = 3;
+
+interface Waiter<I, R> { item: I; resolve(r: R): void; reject(e: unknown): void }
+interface Pending { waiters: Waiter<any, any>[]; used: number; timer: NodeJS.Timeout }
+
+const pending = new WeakMap<AwsClients, Map<string, Pending>>();
+
+/** One request of a batchable read; resolves with what the call said about this request. */
+export function batched<I, R>(aws: AwsClients, read: BatchRead<I, R>, item: I, windowMs = BATCH_WINDOW_MS): Promise<R> {
+  const weight = read.weight?.(item) ?? 1;
+  if (weight > read.capacity) throw new Error(`${read.key}: a request of ${weight} exceeds a call's capacity of ${read.capacity}`);
+  let byKey = pending.get(aws);
+  if (!byKey) { byKey = new Map(); pending.set(aws, byKey); }
+  let p = byKey.get(read.key);
+  if (p && p.used + weight > read.capacity) { flush(aws, read, p); p = undefined; }
+  if (!p) {
+    const fresh: Pending = { waiters: [], used: 0, timer: setTimeout(() => flush(aws, read, fresh), windowMs) };
+    byKey.set(read.key, fresh);
+    p = fresh;
+  }
+  const batch = p;
+  return new Promise<R>((resolve, reject) => {
+    batch.waiters.push({ item, resolve, reject });
+    batch.used += weight;
+    if (batch.used >= read.capacity) flush(aws, read, batch);
+  });
+}
+
+function flush<I, R>(aws: AwsClients, read: BatchRead<I, R>, p: Pending) {
+  clearTimeout(p.timer);
+  const byKey = pending.get(aws);
+  if (byKey?.get(read.key) === p) byKey.delete(read.key);
+  const waiters = p.waiters as Waiter<I, R>[];
+  Promise.resolve().then(() => read.run(aws, waiters.map((w) => w.item))).then(
+    (results) => waiters.forEach((w, i) => w.resolve(results[i])),
+    (err) => waiters.forEach((w) => w.reject(err)),
+  );
+}
