@@ -3,8 +3,8 @@
 // actual and the desired value — never a secret value.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { LOG_GROUP_NAME } from "../../src/cloud/names.js";
-import { image, projectBody, roleIn, startTestDaemon, type TestDaemon } from "../support/daemon.js";
-import { SandboxView } from "../support/sandbox-view.js";
+import { image, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
+import type { SandboxView } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000004";
 const REGION = "us-east-1";
@@ -15,11 +15,7 @@ let aws: SandboxView;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
-  aws = new SandboxView(t.sandbox, ACCOUNT);
-  const res = await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1"), secrets: { OPENAI_API_KEY: SECRET } }));
-  projectId = res.body.id;
-  await t.waitForPhase(P, "Ready");
+  ({ t, aws, projectId } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1"), secrets: { OPENAI_API_KEY: SECRET } } }));
 });
 afterAll(async () => { await t?.stop(); });
 

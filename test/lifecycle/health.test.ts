@@ -2,7 +2,7 @@
 // slower cadence than the passes and shown in the project's status; a DB nearly out of storage is a
 // Warning.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { image, projectBody, roleIn, startTestDaemon, type TestDaemon } from "../support/daemon.js";
+import { image, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
 
 const ACCOUNT = "100000000041";
 const P = "health";
@@ -10,9 +10,7 @@ const HEALTH_INTERVAL_MS = 4000;
 let t: TestDaemon;
 
 beforeAll(async () => {
-  t = await startTestDaemon({ healthIntervalMs: HEALTH_INTERVAL_MS });
-  await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1") }));
-  await t.waitForPhase(P, "Ready");
+  ({ t } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1") }, daemon: { healthIntervalMs: HEALTH_INTERVAL_MS } }));
 });
 afterAll(async () => { await t?.stop(); });
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { projectNames } from "../../src/cloud/names.js";
-import { image, projectBody, roleIn, startTestDaemon, type TestDaemon } from "../support/daemon.js";
-import { SandboxView } from "../support/sandbox-view.js";
+import { image, roleIn, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
+import type { SandboxView } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000077";
 const P = "pwreset";
@@ -14,10 +14,7 @@ let t: TestDaemon;
 let aws: SandboxView;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
-  aws = new SandboxView(t.sandbox, ACCOUNT);
-  await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1") }));
-  await t.waitForPhase(P, "Ready");
+  ({ t, aws } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1") } }));
 });
 afterAll(async () => { await t?.stop(); });
 

@@ -4,7 +4,7 @@
 // beyond the newest few are deregistered. The sandbox clock is frozen where a state must be observed.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { KEEP_ACTIVE_REVISIONS, TAG_REVISION } from "../../reconcilers/taskDefinitions.js";
-import { image, projectBody, roleIn, startTestDaemon, type TestDaemon } from "../support/daemon.js";
+import { image, projectBody, roleIn, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
 import { SandboxView, sorted } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000002";
@@ -13,10 +13,7 @@ let t: TestDaemon;
 let aws: SandboxView;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
-  aws = new SandboxView(t.sandbox, ACCOUNT);
-  await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1") }));
-  await t.waitForPhase(P, "Ready");
+  ({ t, aws } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1") } }));
 });
 afterAll(async () => { t?.clock.resume(); await t?.stop(); });
 

@@ -4,8 +4,8 @@
 // been seen.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CLUSTER_NAME, LOG_GROUP_NAME } from "../../src/cloud/names.js";
-import { image, projectBody, roleIn, startTestDaemon, type EventView, type TestDaemon } from "../support/daemon.js";
-import { SandboxView } from "../support/sandbox-view.js";
+import { image, startDaemonWithProject, type EventView, type TestDaemon } from "../support/daemon.js";
+import type { SandboxView } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000005";
 const REGION = "us-east-1";
@@ -15,10 +15,7 @@ let t: TestDaemon;
 let aws: SandboxView;
 
 beforeAll(async () => {
-  t = await startTestDaemon({ healGraceMs: 500 });
-  aws = new SandboxView(t.sandbox, ACCOUNT);
-  await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1") }));
-  await t.waitForPhase(P, "Ready");
+  ({ t, aws } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1") }, daemon: { healGraceMs: 500 } }));
 });
 afterAll(async () => { t?.clock.resume(); await t?.stop(); });
 

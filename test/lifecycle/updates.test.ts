@@ -2,8 +2,8 @@
 // and nothing else, and observedGeneration catches up. A change AWS cannot make in place is a Warning
 // and a condition, not a loop.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { image, projectBody, roleIn, startTestDaemon, type TestDaemon } from "../support/daemon.js";
-import { SandboxView, sorted } from "../support/sandbox-view.js";
+import { image, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
+import { sorted, type SandboxView } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000001";
 const P = "upd";
@@ -11,11 +11,8 @@ let t: TestDaemon;
 let aws: SandboxView;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
-  aws = new SandboxView(t.sandbox, ACCOUNT);
-  const res = await t.http("POST", "/v1/projects", projectBody(P, { roleArn: roleIn(ACCOUNT), image: image("v1"), secrets: { OPENAI_API_KEY: "sk-original-0001" } }));
-  expect(res.status).toBe(201);
-  await t.waitForPhase(P, "Ready");
+  // The fixture fails the suite unless the POST answers 201.
+  ({ t, aws } = await startDaemonWithProject({ account: ACCOUNT, name: P, spec: { image: image("v1"), secrets: { OPENAI_API_KEY: "sk-original-0001" } } }));
 });
 afterAll(async () => { await t?.stop(); });
 

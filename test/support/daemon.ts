@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { SandboxCloud, type SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { createTestDatabase } from "./db.js";
+import { SandboxView } from "./sandbox-view.js";
 
 export const TOKEN = "write-token-for-e2e-tests-0001";
 export const READ = "read-token-for-e2e-tests-00001";
@@ -56,10 +57,12 @@ export interface TestDaemon {
   stop(): Promise<void>;
 }
 
-export async function startTestDaemon(opts: {
+export interface TestDaemonOptions {
   sandbox?: SandboxOptions; env?: Record<string, string>; logStream?: pino.DestinationStream; logLevel?: string;
   healGraceMs?: number; healthIntervalMs?: number; databaseUrl?: string;
-} = {}): Promise<TestDaemon> {
+}
+
+export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<TestDaemon> {
   const db = opts.databaseUrl ? undefined : await createTestDatabase();
   const clock = new TestClock();
   const sandbox = new SandboxCloud({ delayMs: 300, seed: 7, now: clock.now, ...opts.sandbox });
@@ -106,6 +109,34 @@ export async function startTestDaemon(opts: {
 
 export function projectBody(name: string, extra: Record<string, unknown> = {}) {
   return { name, region: REGION, roleArn: ROLE, externalId: "sandbox-external-id", ...extra };
+}
+
+export interface ProjectFixture {
+  t: TestDaemon;
+  /** The project's account, as a person with console access would read it. */
+  aws: SandboxView;
+  projectId: string;
+}
+
+/**
+ * A daemon with one project, alone in its account, already Ready: the setup of a suite whose tests all
+ * act on that one project. `spec` adds to the project body (image, secrets, …); `daemon` is for
+ * startTestDaemon. The caller stops `t` in its afterAll.
+ */
+export async function startDaemonWithProject(opts: {
+  account: string; name: string; spec?: Record<string, unknown>; daemon?: TestDaemonOptions;
+}): Promise<ProjectFixture> {
+  const t = await startTestDaemon(opts.daemon);
+  try {
+    const res = await t.http("POST", "/v1/projects", projectBody(opts.name, { roleArn: roleIn(opts.account), ...opts.spec }));
+    if (res.status !== 201) throw new Error(`POST project ${opts.name}: ${res.status} ${JSON.stringify(res.body)}`);
+    await t.waitForPhase(opts.name, "Ready");
+    return { t, aws: new SandboxView(t.sandbox, opts.account), projectId: res.body.id };
+  } catch (err) {
+    // The caller never gets `t` to stop: without this the daemon would outlive the failed suite.
+    await t.stop();
+    throw err;
+  }
 }
 
 /** The operator role in another account: a project alone in its account has the cluster and log group to itself. */
