@@ -1,8 +1,9 @@
 // The account's shared log group `/aws/ecs/langgraph-cloud` (streams prefixed by project name), 30-day
-// retention. Checked at most once per account per half resync interval (see mutableFactTtlMs), so a
-// resync pass always looks; recreated if deleted (tasks cannot start without it).
+// retention. Checked at most once per account per half resync interval (see mutableFactTtlMs), one read
+// shared by the account's passes that ask together, so a resync always looks; recreated if deleted
+// (tasks cannot start without it).
 // AWS calls: logs:DescribeLogGroups, logs:CreateLogGroup, logs:PutRetentionPolicy; logs:FilterLogEvents to read logs.
-import { CreateLogGroupCommand, DescribeLogGroupsCommand, FilterLogEventsCommand, PutRetentionPolicyCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateLogGroupCommand, DescribeLogGroupsCommand, FilterLogEventsCommand, PutRetentionPolicyCommand, type LogGroup } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorCode, isAccessDenied } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
 import type { Action, PassContext, Step } from "./types.js";
@@ -27,14 +28,18 @@ async function bestEffort(ctx: PassContext, what: string, call: () => Promise<un
   }
 }
 
+async function describeLogGroup(ctx: PassContext): Promise<LogGroup | undefined> {
+  const out = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: LOG_GROUP_NAME }));
+  return out.logGroups?.find((x) => x.logGroupName === LOG_GROUP_NAME);
+}
+
 export const logGroup: Step = {
   kind: "LogGroup",
   condition: "ServicesReady",
   async plan(ctx: PassContext) {
     const key = `loggroup|${ctx.aws.accountId}|${ctx.aws.region}`;
-    if (ctx.cache.get<boolean>(key)) return { actions: [], after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
-    const out = await ctx.aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: LOG_GROUP_NAME }));
-    const g = out.logGroups?.find((x) => x.logGroupName === LOG_GROUP_NAME);
+    const denied = () => !!ctx.cache.get<boolean>(`loggroup-denied|${ctx.aws.accountId}|${ctx.aws.region}`);
+    const g = await ctx.cache.shared(key, mutableFactTtlMs(ctx), () => describeLogGroup(ctx), (x) => !!x && (x.retentionInDays === RETENTION_DAYS || denied()));
     const actions: Action[] = [];
     if (!g) {
       // Services of ours that ran logged to it, so it existed: someone deleted it, with its logs.
@@ -56,15 +61,13 @@ export const logGroup: Step = {
           await bestEffort(ctx, "logs:PutRetentionPolicy", () => ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS })));
         },
       });
-    } else if (g.retentionInDays !== RETENTION_DAYS && !ctx.cache.get<boolean>(`loggroup-denied|${ctx.aws.accountId}|${ctx.aws.region}`)) {
+    } else if (g.retentionInDays !== RETENTION_DAYS && !denied()) {
       actions.push({
         verb: "update", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "retention drifted",
         diffs: [{ field: "retentionInDays", actual: String(g.retentionInDays ?? "never expire"), desired: String(RETENTION_DAYS) }],
         event: { type: "Normal", reason: "DriftRepaired", message: `log group ${LOG_GROUP_NAME}: retentionInDays ${g.retentionInDays ?? "never expire"} → ${RETENTION_DAYS}`, resource: LOG_GROUP_NAME },
         run: () => bestEffort(ctx, "logs:PutRetentionPolicy", () => ctx.aws.logs.send(new PutRetentionPolicyCommand({ logGroupName: LOG_GROUP_NAME, retentionInDays: RETENTION_DAYS }))),
       });
-    } else {
-      ctx.cache.set(key, true, mutableFactTtlMs(ctx));
     }
     return { actions, after: done("LogGroupReady", `${LOG_GROUP_NAME} exists`) };
   },

@@ -45,26 +45,15 @@ export const network: Step = {
   condition: "NetworkReady",
   async plan(ctx) {
     const key = `network|${ctx.aws.accountId}|${ctx.aws.region}`;
-    let net = ctx.cache.get<Network>(key);
-    if (!net) {
-      // The account's passes that start together (a batch of new projects) share one discovery.
-      const flightKey = `${key}|discovering`;
-      let flight = ctx.cache.get<Promise<Network>>(flightKey);
-      if (!flight) {
-        flight = discover(ctx);
-        ctx.cache.set(flightKey, flight, 60_000);
-        flight.then(() => ctx.cache.delete(flightKey), () => ctx.cache.delete(flightKey));
-      }
-      try {
-        net = await flight;
-      } catch (err) {
-        if (!(err instanceof MissingPrerequisite)) throw err;
-        return {
-          actions: [],
-          after: { kind: "blocked", reason: "PrerequisiteMissing", afterMs: 5 * 60_000, message: `${err.message}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}` },
-        };
-      }
-      ctx.cache.set(key, net, ctx.resyncMs);
+    let net: Network;
+    try {
+      net = await ctx.cache.shared(key, ctx.resyncMs, () => discover(ctx));
+    } catch (err) {
+      if (!(err instanceof MissingPrerequisite)) throw err;
+      return {
+        actions: [],
+        after: { kind: "blocked", reason: "PrerequisiteMissing", afterMs: 5 * 60_000, message: `${err.message}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}` },
+      };
     }
     Object.assign(ctx.facts, net);
     return { actions: [], after: done("Discovered", `VPC ${net.vpcId}, ${net.privateSubnetIds.length} private subnets, ${SERVICE_SG_NAME} ${net.serviceSecurityGroupId}`) };

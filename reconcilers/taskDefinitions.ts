@@ -133,28 +133,21 @@ interface AccountListing { until: number; byFamily: Map<string, string[]> }
  * together otherwise). Undefined when the account holds more than a few pages of them.
  */
 function activeInAccount(ctx: PassContext): Promise<AccountListing | undefined> {
-  const key = accountListingKey(ctx);
-  let listing = ctx.cache.get<Promise<AccountListing | undefined>>(key);
-  if (!listing) {
+  return ctx.cache.shared(accountListingKey(ctx), mutableFactTtlMs(ctx), async () => {
     const until = Date.now() + mutableFactTtlMs(ctx);
-    listing = (async () => {
-      const byFamily = new Map<string, string[]>();
-      let nextToken: string | undefined;
-      for (let page = 0; page < ACCOUNT_LISTING_MAX_PAGES; page++) {
-        const out = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE", maxResults: 100, nextToken }));
-        for (const arn of out.taskDefinitionArns ?? []) byFamily.set(familyOf(arn), [...(byFamily.get(familyOf(arn)) ?? []), arn]);
-        nextToken = out.nextToken;
-        if (!nextToken) {
-          for (const arns of byFamily.values()) arns.sort((a, b) => registrationNumber(b) - registrationNumber(a));
-          return { until, byFamily };
-        }
+    const byFamily = new Map<string, string[]>();
+    let nextToken: string | undefined;
+    for (let page = 0; page < ACCOUNT_LISTING_MAX_PAGES; page++) {
+      const out = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE", maxResults: 100, nextToken }));
+      for (const arn of out.taskDefinitionArns ?? []) byFamily.set(familyOf(arn), [...(byFamily.get(familyOf(arn)) ?? []), arn]);
+      nextToken = out.nextToken;
+      if (!nextToken) {
+        for (const arns of byFamily.values()) arns.sort((a, b) => registrationNumber(b) - registrationNumber(a));
+        return { until, byFamily };
       }
-      return undefined;
-    })();
-    ctx.cache.set(key, listing, mutableFactTtlMs(ctx));
-    listing.catch(() => ctx.cache.delete(key));
-  }
-  return listing;
+    }
+    return undefined;
+  });
 }
 
 async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {

@@ -103,6 +103,12 @@ export interface PassCache {
   get<T>(key: string): T | undefined;
   set<T>(key: string, value: T, ttlMs: number): void;
   delete(key: string): void;
+  /**
+   * The value under `key`, loaded once however many passes ask at the same time (an account's passes
+   * run together): they share the load in flight, then its answer for `ttlMs`. A failed load, or an
+   * answer `keep` refuses (e.g. "the cluster is gone"), is not kept: the next pass loads again.
+   */
+  shared<T>(key: string, ttlMs: number, load: () => Promise<T>, keep?: (v: T) => boolean): Promise<T>;
 }
 
 export interface Step {

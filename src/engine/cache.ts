@@ -16,4 +16,13 @@ export class TtlCache implements PassCache {
     this.m.set(key, { v: value, until: Date.now() + ttlMs });
   }
   delete(key: string) { this.m.delete(key); }
+  shared<T>(key: string, ttlMs: number, load: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {
+    const hit = this.get<Promise<T>>(key);
+    if (hit) return hit;
+    const loading = load();
+    this.set(key, loading, ttlMs);
+    const forget = () => { if (this.m.get(key)?.v === loading) this.m.delete(key); };
+    loading.then((v) => { if (!keep(v)) forget(); }, forget);
+    return loading;
+  }
 }
