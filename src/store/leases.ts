@@ -6,12 +6,18 @@ import type { Store } from "./db.js";
 
 export interface Claim { projectId: string; attempts: number; accountId: string; wakes: number }
 
+/**
+ * An account's projects share a resync slot, but each pass saved its due time at its own moment, a few
+ * ms apart: a claim also takes what falls due within this margin, so they start (and batch) together.
+ */
+export const CLAIM_AHEAD_MS = 50;
+
 export async function claimDueProjects(store: Store, owner: string, limit: number, leaseMs: number): Promise<Claim[]> {
   if (limit <= 0) return [];
   const rows = await store.sql<{ project_id: string; attempts: number; account_id: string; wakes: number }[]>`
     WITH due AS (
       SELECT l.project_id FROM leases l
-      WHERE l.due_at <= now() AND (l.owner IS NULL OR l.expires_at < now())
+      WHERE l.due_at <= now() + make_interval(secs => ${CLAIM_AHEAD_MS / 1000}) AND (l.owner IS NULL OR l.expires_at < now())
       ORDER BY l.due_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
