@@ -1,6 +1,8 @@
-// SDK v3 clients per (role, region), with credentials from STS AssumeRole (the project's ExternalId),
-// cached per role and refreshed before expiry. In sandbox mode the simulated AWS is attached beneath
-// the same real clients, so the reconcilers' code path is identical in both modes.
+// The operator's SDK v3 clients: one client per service per region, shared by every customer account,
+// each request signed with its own account's session (STS AssumeRole with the project's ExternalId,
+// cached per role and refreshed before expiry). A client per account cost ~125 KB of heap each, ~125 MB
+// at 1,000 accounts. In sandbox mode the simulated AWS is attached beneath the same real clients, so
+// the reconcilers' code path is identical in both modes.
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { RDSClient } from "@aws-sdk/client-rds";
@@ -8,20 +10,31 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
-import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { AwsSdkSigV4Signer } from "@aws-sdk/core";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { SMITHY_CONTEXT_KEY, type AwsCredentialIdentity, type ChecksumConstructor, type Command, type HttpRequest, type IdentityProviderConfig, type MetadataBearer, type MiddlewareStack } from "@smithy/types";
 import { accountOfRoleArn } from "./names.js";
 import { awsErrorCode, isThrottle } from "./errors.js";
 import { AccountBuckets } from "./throttle.js";
 
+type SdkClient = { middlewareStack: MiddlewareStack<any, MetadataBearer>; send(command: any, options?: any): Promise<any> };
+type InputOf<C> = C extends { middlewareStack: MiddlewareStack<infer I, any> } ? I : never;
+type OutputOf<C> = C extends { middlewareStack: MiddlewareStack<any, infer O> } ? O : never;
+
+/** A shared client as one account sees it: `send`, signed with that account's session. */
+export interface AccountClient<C extends SdkClient> {
+  send<I extends InputOf<C>, O extends OutputOf<C>>(command: Command<InputOf<C>, I, OutputOf<C>, O, any>): Promise<O>;
+}
+
 export interface AwsClients {
   accountId: string;
   region: string;
-  ecs: ECSClient;
-  rds: RDSClient;
-  secrets: SecretsManagerClient;
-  logs: CloudWatchLogsClient;
-  cloudwatch: CloudWatchClient;
-  ec2: EC2Client;
+  ecs: AccountClient<ECSClient>;
+  rds: AccountClient<RDSClient>;
+  secrets: AccountClient<SecretsManagerClient>;
+  logs: AccountClient<CloudWatchLogsClient>;
+  cloudwatch: AccountClient<CloudWatchClient>;
+  ec2: AccountClient<EC2Client>;
 }
 
 /** Something that can sit beneath an SDK client and answer for AWS (the sandbox). */
@@ -53,11 +66,63 @@ export class AssumeRoleError extends Error {
 
 interface Session { creds: AwsCredentialIdentity & { expiration?: Date }; pending?: Promise<AwsCredentialIdentity> }
 
+/** Who a request of a shared client is for, put on its handler context by ClientForAccount.send. */
+interface AccountSession { accountId: string; credentials: AwsCredentialIdentity }
+const ACCOUNT_SESSION = Symbol("byocAccountSession");
+type HandlerContext = { commandName?: string; [ACCOUNT_SESSION]?: AccountSession; [SMITHY_CONTEXT_KEY]?: any };
+
+/**
+ * The shared clients' own identity. The SDK resolves it for every request before the account's session
+ * replaces it (Cloud.shared), so it cannot throw; it is not the operator's either, so a request
+ * that somehow kept it would be refused by AWS rather than act as the control plane.
+ */
+const NO_ACCOUNT = async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: "NO-ACCOUNT-SESSION", secretAccessKey: "NO-ACCOUNT-SESSION" });
+
+/**
+ * SigV4 with the identity chosen for the request. The SDK's AwsSdkSigV4Signer (@aws-sdk/core 3.981)
+ * ignores that identity: it signs with a SignatureV4 that config.signer builds from the client's own
+ * `credentials`. So while this request is signed, config.signer is one built from the identity; the
+ * rest (clock-skew correction) is the SDK's.
+ */
+class SessionSigner extends AwsSdkSigV4Signer {
+  override async sign(request: HttpRequest, identity: AwsCredentialIdentity, props: Record<string, unknown>): Promise<HttpRequest> {
+    const config = props.config as { sha256: ChecksumConstructor; signingEscapePath?: boolean };
+    // props belongs to this request alone (the auth scheme provider makes it per request).
+    const v4 = new SignatureV4({ credentials: identity, region: props.region as string, service: props.name as string, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
+    props.config = Object.create(config, { signer: { value: async () => v4 } });
+    try {
+      return await super.sign(request, identity, props);
+    } finally {
+      props.config = config;
+    }
+  }
+}
+const SIGV4_WITH_SESSION = [{ schemeId: "aws.auth#sigv4", identityProvider: (ipc: IdentityProviderConfig) => ipc.getIdentityProvider("aws.auth#sigv4"), signer: new SessionSigner() }];
+
+class ClientForAccount<C extends SdkClient> implements AccountClient<C> {
+  constructor(private readonly client: C, private readonly session: () => Promise<AccountSession>) {}
+
+  async send(command: Command<any, any, any, any, any>): Promise<any> {
+    const session = await this.session();
+    // On the command, not on the shared client: the SDK builds each send's handler from the stacks as
+    // they are at that moment, so the session travels with this send alone. Named, so a command sent
+    // again replaces its session rather than piling them up.
+    command.middlewareStack.add((next: any, context: HandlerContext) => (args: any) => {
+      context[ACCOUNT_SESSION] = session;
+      return next(args);
+    }, { step: "initialize", name: "byocAccountSession", override: true });
+    return this.client.send(command);
+  }
+}
+
+interface RegionClients { ecs: ECSClient; rds: RDSClient; secrets: SecretsManagerClient; logs: CloudWatchLogsClient; cloudwatch: CloudWatchClient; ec2: EC2Client }
+
 export class Cloud {
   readonly buckets: AccountBuckets;
   private readonly sts = new Map<string, STSClient>();
+  private readonly regions = new Map<string, RegionClients>();
   private readonly sessions = new Map<string, Session>();
-  private readonly clients = new Map<string, AwsClients>();
+  private readonly accounts = new Map<string, AwsClients>();
 
   constructor(private readonly o: CloudOptions) {
     this.buckets = o.buckets ?? new AccountBuckets();
@@ -66,7 +131,7 @@ export class Cloud {
   private stsClient(region: string): STSClient {
     let c = this.sts.get(region);
     if (!c) {
-      c = this.instrument(new STSClient({ region, credentials: this.o.baseCredentials, maxAttempts: this.o.maxAttempts ?? 4 }), "sts", "control-plane");
+      c = this.instrument(new STSClient({ region, credentials: this.o.baseCredentials, maxAttempts: this.o.maxAttempts ?? 4 }), "sts");
       this.sts.set(region, c);
     }
     return c;
@@ -76,8 +141,9 @@ export class Cloud {
   async assumeRoleSession(roleArn: string, externalId: string, region: string): Promise<AwsCredentialIdentity> {
     const key = `${roleArn}|${externalId}`;
     const s = this.sessions.get(key);
-    if (s?.creds.expiration && s.creds.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS) return s.creds;
     if (s?.pending) return s.pending;
+    // Every request asks, so credentials without an expiry are kept, as the SDK would keep them.
+    if (s && (!s.creds.expiration || s.creds.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS)) return s.creds;
     const pending = (async () => {
       try {
         const out = await this.stsClient(region).send(new AssumeRoleCommand({
@@ -99,41 +165,75 @@ export class Cloud {
   /** Forget a role's session, e.g. after the customer changed its trust policy or revoked sessions. */
   forgetSession(roleArn: string, externalId: string) {
     this.sessions.delete(`${roleArn}|${externalId}`);
-    // Each SDK client memoizes the credentials it resolved until they near expiry: drop the clients
-    // too, or they would keep signing with the forgotten session for up to an hour.
-    for (const key of this.clients.keys()) if (key.startsWith(`${roleArn}|${externalId}|`)) this.clients.delete(key);
+    // A view holds no credentials (each send asks for the session), but whatever is keyed on a view's
+    // identity (cloud/batch.ts) should start afresh with the new session too.
+    for (const key of this.accounts.keys()) if (key.startsWith(`${roleArn}|${externalId}|`)) this.accounts.delete(key);
   }
 
+  /** The account's view of the region's shared clients; the same object for as long as its session is not forgotten. */
   async clientsFor(roleArn: string, externalId: string, region: string): Promise<AwsClients> {
     await this.assumeRoleSession(roleArn, externalId, region);
     const key = `${roleArn}|${externalId}|${region}`;
-    let c = this.clients.get(key);
+    let c = this.accounts.get(key);
     if (!c) {
       const accountId = accountOfRoleArn(roleArn);
-      const credentials = () => this.assumeRoleSession(roleArn, externalId, region);
-      const cfg = { region, credentials, maxAttempts: this.o.maxAttempts ?? 4 };
+      const session = async (): Promise<AccountSession> => ({ accountId, credentials: await this.assumeRoleSession(roleArn, externalId, region) });
+      const r = this.regionClients(region);
       c = {
         accountId, region,
-        ecs: this.instrument(new ECSClient(cfg), "ecs", accountId),
-        rds: this.instrument(new RDSClient(cfg), "rds", accountId),
-        secrets: this.instrument(new SecretsManagerClient(cfg), "secretsmanager", accountId),
-        logs: this.instrument(new CloudWatchLogsClient(cfg), "logs", accountId),
-        cloudwatch: this.instrument(new CloudWatchClient(cfg), "cloudwatch", accountId),
-        ec2: this.instrument(new EC2Client(cfg), "ec2", accountId),
+        ecs: new ClientForAccount(r.ecs, session),
+        rds: new ClientForAccount(r.rds, session),
+        secrets: new ClientForAccount(r.secrets, session),
+        logs: new ClientForAccount(r.logs, session),
+        cloudwatch: new ClientForAccount(r.cloudwatch, session),
+        ec2: new ClientForAccount(r.ec2, session),
       };
-      this.clients.set(key, c);
+      this.accounts.set(key, c);
     }
     return c;
+  }
+
+  private regionClients(region: string): RegionClients {
+    let r = this.regions.get(region);
+    if (!r) {
+      const cfg = { region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts: this.o.maxAttempts ?? 4 };
+      r = {
+        ecs: this.shared(new ECSClient(cfg), "ecs"),
+        rds: this.shared(new RDSClient(cfg), "rds"),
+        secrets: this.shared(new SecretsManagerClient(cfg), "secretsmanager"),
+        logs: this.shared(new CloudWatchLogsClient(cfg), "logs"),
+        cloudwatch: this.shared(new CloudWatchClient(cfg), "cloudwatch"),
+        ec2: this.shared(new EC2Client(cfg), "ec2"),
+      };
+      this.regions.set(region, r);
+    }
+    return r;
+  }
+
+  /**
+   * Right after the SDK has chosen the request's identity (the client's own, NO_ACCOUNT), it becomes the
+   * session of the account the request was sent for; a request sent for no account is refused.
+   */
+  private shared<C extends SdkClient>(client: C, service: string): C {
+    client.middlewareStack.addRelativeTo((next: any, context: HandlerContext) => (args: any) => {
+      const session = context[ACCOUNT_SESSION];
+      if (!session) throw new Error(`${service} ${context.commandName}: no account session; a shared client sends only through Cloud.clientsFor`);
+      context[SMITHY_CONTEXT_KEY].selectedHttpAuthScheme.identity = session.credentials;
+      return next(args);
+    }, { relation: "after", toMiddleware: "httpAuthSchemeMiddleware", name: "byocUseAccountSession" });
+    return this.instrument(client, service);
   }
 
   /**
    * Every attempt (retries included: this sits inside the SDK's retry loop) waits for a token from the
    * account's bucket, and reports its outcome; a throttle slows the whole account.
    */
-  private instrument<C extends { middlewareStack: any }>(client: C, service: string, accountId: string): C {
-    const bucket = this.buckets.of(accountId);
+  private instrument<C extends { middlewareStack: any }>(client: C, service: string): C {
     const onCall = this.o.onCall;
-    client.middlewareStack.add((next: any, context: any) => async (args: any) => {
+    client.middlewareStack.add((next: any, context: HandlerContext) => async (args: any) => {
+      // STS requests carry no account session: they are the control plane's own.
+      const accountId = context[ACCOUNT_SESSION]?.accountId ?? "control-plane";
+      const bucket = this.buckets.of(accountId);
       await bucket.take();
       const operation = String(context.commandName ?? "").replace(/Command$/, "");
       try {
