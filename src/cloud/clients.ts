@@ -15,6 +15,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { SMITHY_CONTEXT_KEY, type AwsCredentialIdentity, type ChecksumConstructor, type Command, type HttpRequest, type IdentityProviderConfig, type MetadataBearer, type MiddlewareStack } from "@smithy/types";
 import { accountOfRoleArn } from "./names.js";
 import { awsErrorCode, isThrottle } from "./errors.js";
+import { PerAccountRetryStrategy } from "./retry.js";
 import { AccountBuckets } from "./throttle.js";
 
 type SdkClient = { middlewareStack: MiddlewareStack<any, MetadataBearer>; send(command: any, options?: any): Promise<any> };
@@ -69,7 +70,7 @@ interface Session { creds: AwsCredentialIdentity & { expiration?: Date }; pendin
 /** Who a request of a shared client is for, put on its handler context by ClientForAccount.send. */
 interface AccountSession { accountId: string; credentials: AwsCredentialIdentity }
 const ACCOUNT_SESSION = Symbol("byocAccountSession");
-type HandlerContext = { commandName?: string; [ACCOUNT_SESSION]?: AccountSession; [SMITHY_CONTEXT_KEY]?: any };
+type HandlerContext = { commandName?: string; partition_id?: string; [ACCOUNT_SESSION]?: AccountSession; [SMITHY_CONTEXT_KEY]?: any };
 
 /**
  * The shared clients' own identity. The SDK resolves it for every request before the account's session
@@ -109,6 +110,7 @@ class ClientForAccount<C extends SdkClient> implements AccountClient<C> {
     // again replaces its session rather than piling them up.
     command.middlewareStack.add((next: any, context: HandlerContext) => (args: any) => {
       context[ACCOUNT_SESSION] = session;
+      context.partition_id = session.accountId; // the retry quota's scope (retry.ts)
       return next(args);
     }, { step: "initialize", name: "byocAccountSession", override: true });
     return this.client.send(command);
@@ -196,7 +198,8 @@ export class Cloud {
   private regionClients(region: string): RegionClients {
     let r = this.regions.get(region);
     if (!r) {
-      const cfg = { region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts: this.o.maxAttempts ?? 4 };
+      const maxAttempts = this.o.maxAttempts ?? 4;
+      const cfg = { region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts, retryStrategy: new PerAccountRetryStrategy(maxAttempts) };
       r = {
         ecs: this.shared(new ECSClient(cfg), "ecs"),
         rds: this.shared(new RDSClient(cfg), "rds"),
