@@ -1,6 +1,6 @@
 // `npm start`: the byoc-operator daemon. Bad configuration stops here with one line naming the variable.
 import { ConfigError, loadConfig } from "./config/index.js";
-import { startDaemon, type Daemon } from "./daemon.js";
+import { limitHeapGrowth, startDaemon, type Daemon } from "./daemon.js";
 import { createLogger } from "./log.js";
 import { isPostgresJsClosedSocketBug } from "./store/db.js";
 
@@ -16,6 +16,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  limitHeapGrowth();
   let running: Daemon | undefined;
   // A Postgres restart must not take the daemon down with it; anything else uncaught still does.
   process.on("uncaughtException", (err) => {
