@@ -55,6 +55,11 @@ export interface PassDeps {
   healGraceMs?: number;
   healthIntervalMs?: number;
   dryRun?: boolean;
+  /**
+   * The spec changed since a pass last took it to Ready (appliedGeneration < generation): a difference
+   * this pass corrects is the user's change being applied, not drift, and is recorded as SpecApplied.
+   */
+  specChanged?: boolean;
 }
 
 export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
@@ -82,7 +87,7 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
   }
   for (const step of steps) {
     const started = Date.now();
-    const outcome = await runStep(ctx, step, project.deleting, result);
+    const outcome = await runStep(ctx, step, project.deleting, result, deps.specChanged ?? false);
     // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
     // so fixing the role is enough and nobody has to restart the operator.
     if (outcome.kind === "terminal" && isAccessDenied({ name: outcome.code }) && !ctx.dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
@@ -93,7 +98,7 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
   return result;
 }
 
-async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult): Promise<StepResult["outcome"]> {
+async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult, specChanged: boolean): Promise<StepResult["outcome"]> {
   let current: Action | undefined;
   try {
     const plan = deleting && step.planDelete ? await step.planDelete(ctx) : await step.plan(ctx);
@@ -103,9 +108,10 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
       current = action;
       // false: the action found nothing it could change (its own Warning says why); no event.
       if ((await action.run()) === false) continue;
-      ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: action.event.reason }, action.event.message);
-      result.events.push(action.event);
-      result.applied.push({ kind: action.kind, reason: action.event.reason, fields: (action.diffs ?? []).map((d) => d.field.split(".")[0]) });
+      const event = specChanged && action.event.reason === "DriftRepaired" ? { ...action.event, reason: "SpecApplied" } : action.event;
+      ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: event.reason }, event.message);
+      result.events.push(event);
+      result.applied.push({ kind: action.kind, reason: event.reason, fields: (action.diffs ?? []).map((d) => d.field.split(".")[0]) });
     }
     return plan.after;
   } catch (err) {

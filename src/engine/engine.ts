@@ -182,6 +182,7 @@ export class Engine {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
         log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
+        specChanged: loaded.appliedGeneration < p.generation,
       });
     } finally {
       this.o.metrics.inFlight.dec();

@@ -10,6 +10,7 @@ export interface LoadedProject {
   desired: DesiredProject;
   phase: Phase;
   observedGeneration: number;
+  appliedGeneration: number;
   conditions: Map<string, { status: string; reason: string; message: string; observedGeneration: number }>;
   resources: Map<string, { phase: string; arn: string | null; code: string | null; message: string | null; attempts: number }>;
   /** "kind|name" of creates whose answer was never recorded (a crash): resolved by tag lookup. */
@@ -37,7 +38,7 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
         deploymentType: p.deployment_type, database: p.database, databaseUri: opened.databaseUri, resources: p.resources, env: p.env,
         secrets: opened.secrets, deletionPolicy: p.deletion_policy, generation: p.generation, deleting: p.deleting_at !== null, revisions: [],
       },
-      phase: p.phase, observedGeneration: p.observed_generation, conditions: new Map(), resources: new Map(), pendingIntents: new Set(),
+      phase: p.phase, observedGeneration: p.observed_generation, appliedGeneration: p.applied_generation, conditions: new Map(), resources: new Map(), pendingIntents: new Set(),
     });
   }
   for (const r of revisions) {
@@ -86,10 +87,10 @@ export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite
     for (const r of w.revisionUpdates) {
       await tx`UPDATE revisions SET status = ${r.status}, message = ${r.message}, updated_at = now() WHERE project_id = ${w.projectId} AND number = ${r.number} AND (status, message) IS DISTINCT FROM (${r.status}, ${r.message})`;
     }
-    const observed = w.synced ? w.seenGeneration : loaded.observedGeneration;
-    const phaseChanged = loaded.phase !== w.phase || loaded.observedGeneration !== observed;
+    const { observed, applied } = generationsAfter(loaded, w);
+    const phaseChanged = loaded.phase !== w.phase || loaded.observedGeneration !== observed || loaded.appliedGeneration !== applied;
     if (phaseChanged) {
-      await tx`UPDATE projects SET phase = CASE WHEN deleting_at IS NULL THEN ${w.phase} ELSE 'Deleting' END, observed_generation = GREATEST(observed_generation, ${observed}) WHERE id = ${w.projectId}`;
+      await tx`UPDATE projects SET phase = CASE WHEN deleting_at IS NULL THEN ${w.phase} ELSE 'Deleting' END, observed_generation = GREATEST(observed_generation, ${observed}), applied_generation = GREATEST(applied_generation, ${applied}) WHERE id = ${w.projectId}`;
     }
     if (statusChanged || phaseChanged) await tx`SELECT byoc_record_change(${w.projectId}, ${loaded.desired.name}, 'status', NULL)`;
     return true;
@@ -104,9 +105,18 @@ function releaseWithResult(sql: postgres.Sql | postgres.TransactionSql, w: PassW
     WHERE project_id = ${w.projectId} AND owner = ${w.owner} RETURNING project_id`;
 }
 
+/** observedGeneration: the spec a pass got through without error; appliedGeneration: one it took to Ready. */
+function generationsAfter(loaded: LoadedProject, w: PassWrite): { observed: number; applied: number } {
+  return {
+    observed: w.synced ? w.seenGeneration : loaded.observedGeneration,
+    applied: w.phase === "Ready" ? w.seenGeneration : loaded.appliedGeneration,
+  };
+}
+
 function onlyTheLeaseChanges(loaded: LoadedProject, w: PassWrite): boolean {
-  const observed = w.synced ? w.seenGeneration : loaded.observedGeneration;
+  const { observed, applied } = generationsAfter(loaded, w);
   return !w.deleted && w.events.length === 0 && w.revisionUpdates.length === 0 && loaded.phase === w.phase && loaded.observedGeneration === observed
+    && loaded.appliedGeneration === applied
     && changedConditions(loaded, w).length === 0 && changedResources(loaded, w).length === 0;
 }
 

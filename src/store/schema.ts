@@ -35,6 +35,8 @@ export const projects = pgTable("projects", {
   image: text("image"),
   generation: integer("generation").notNull().default(1),
   observedGeneration: integer("observed_generation").notNull().default(0),
+  /** The last generation a pass took all the way to Ready: until then, what a pass changes is the spec being applied, not drift. */
+  appliedGeneration: integer("applied_generation").notNull().default(0),
   phase: text("phase").notNull().default("Provisioning"),
   deletingAt: ts("deleting_at"),
   createdAt: ts("created_at").notNull().defaultNow(),

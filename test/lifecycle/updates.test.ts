@@ -142,6 +142,9 @@ describe("a PATCH of each field converges with exactly the AWS changes it needs"
     expect(sorted(aws.writes(since))).toEqual(sorted(c.writes));
     const events = (await t.events(P)).filter((e) => Number(e.id) > Number(lastEvent));
     for (const want of c.events ?? []) expect(events.map((e) => e.message), String(want)).toContainEqual(expect.stringMatching(want));
+    // The user's change being applied, not drift: recorded as such, and not counted as a drift repair.
+    expect(events.map((e) => e.reason)).toContain("SpecApplied");
+    expect(events.filter((e) => e.reason === "DriftRepaired")).toEqual([]);
     expect(JSON.stringify(events)).not.toMatch(/sk-original|sk-rotated|tok-new/);
   });
 });
