@@ -74,6 +74,9 @@ export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite
   // A no-drift pass changes nothing but its lease: one statement, without BEGIN and COMMIT around it.
   if (onlyTheLeaseChanges(loaded, w)) return (await releaseWithResult(store.sql, w)).length > 0;
   return store.sql.begin(async (tx) => {
+    // The project row first, as every API write takes it (then events, then the lease): taking the
+    // lease first deadlocked with a revision POSTed while this pass was saving.
+    await tx`SELECT 1 FROM projects WHERE id = ${w.projectId} FOR UPDATE`;
     const lease = await releaseWithResult(tx, w);
     if (lease.length === 0) return false;
     if (w.deleted) {

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 import { createSealer } from "../../src/store/crypto.js";
 import { claimDueProjects, releaseLeases, renewLeases } from "../../src/store/leases.js";
-import { createProject, requestReconcile } from "../../src/store/projects.js";
+import { addRevision, createProject, requestReconcile } from "../../src/store/projects.js";
 import { loadProjects, savePass } from "../../src/store/passes.js";
 import { createTestDatabase } from "../support/db.js";
 
@@ -103,4 +103,22 @@ describe("savePass", () => {
     const [p] = await store.sql`SELECT phase FROM projects WHERE id = ${id}`;
     expect(p.phase).toBe("Provisioning");
   });
+});
+
+test("a revision POSTed while a pass saves its result: both are written, in either order, never a deadlock", async () => {
+  const id = await newProject("busy");
+  for (let i = 0; i < 60; i++) {
+    await store.sql`UPDATE leases SET due_at = now() - interval '1 second', owner = NULL, expires_at = NULL WHERE project_id = ${id}`;
+    const [claim] = await claimDueProjects(store, "A", 1, 15_000);
+    const loaded = (await loadProjects(store, sealer, [id])).get(id)!;
+    const result = {
+      owner: "A", projectId: id, seenWakes: claim.wakes, seenGeneration: 1, nextDueInMs: 60_000, attempts: 0, outcome: "success",
+      phase: (i % 2 ? "Ready" : "Degraded") as "Ready" | "Degraded", synced: true, observations: [], revisionUpdates: [], deleted: false,
+      conditions: [{ type: "Ready" as const, status: "True" as const, reason: "R", message: `pass ${i}` }],
+      events: [{ type: "Normal" as const, reason: "Checked", message: `pass ${i}` }],
+    };
+    const [saved, revision] = await Promise.all([savePass(store, loaded, result), addRevision(store, id, `img:${i}`, {})]);
+    expect(saved).toBe(true);
+    expect(revision.number).toBe(i + 1);
+  }
 });
