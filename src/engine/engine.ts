@@ -190,6 +190,7 @@ export class Engine {
     const settled = settle({
       steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
+      changeRequested: loaded.appliedGeneration < p.generation || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
     });
     for (const s of result.steps) {
       this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });

@@ -23,6 +23,11 @@ export interface SettleInput {
   deleting: boolean;
   previousAttempts: number;
   wasReady: boolean;
+  /**
+   * Someone asked for a change that is still being applied (a spec generation not yet taken to Ready, a
+   * revision QUEUED or DEPLOYING): a project that was Ready reads Provisioning meanwhile, not Degraded.
+   */
+  changeRequested?: boolean;
   resyncMs: number;
   /** Whose slot the next resync falls in (see accountResync). */
   accountId: string;
@@ -71,7 +76,7 @@ export function settle(input: SettleInput): Settled {
   const phase: Phase = input.deleting ? "Deleting"
     : allTrue ? "Ready"
     : o?.kind === "terminal" ? "Failed"
-    : input.wasReady ? "Degraded"
+    : input.wasReady && !input.changeRequested ? "Degraded"
     : "Provisioning";
 
   let schedule: Schedule;

@@ -72,6 +72,18 @@ describe("settle", () => {
       want: (s) => { expect(s.phase).toBe("Degraded"); expect(cond(s, "ServicesReady").reason).toBe("Draining"); },
     },
     {
+      reason: "was Ready, a change someone asked for is rolling out → Provisioning, not Degraded",
+      steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: { kind: "requeue", afterMs: 2000, reason: "RollingOut", message: "revision 2: 0/1" } }],
+      args: { wasReady: true, changeRequested: true },
+      want: (s) => { expect(s.phase).toBe("Provisioning"); expect(cond(s, "ServicesReady").reason).toBe("RollingOut"); expect(cond(s, "Ready").status).toBe("False"); },
+    },
+    {
+      reason: "a requested change that fails for good → Failed, whatever was asked",
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", reason: "AssumeRoleFailed", message: "denied" } }],
+      args: { wasReady: true, changeRequested: true },
+      want: (s) => { expect(s.phase).toBe("Failed"); },
+    },
+    {
       reason: "no revision yet → ServicesReady False AwaitingRevision, Synced True, not Ready",
       steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: { kind: "blocked", synced: true, reason: "AwaitingRevision", afterMs: 60_000, message: "no revision" } }],
       want: (s) => {
