@@ -60,6 +60,8 @@ export interface PassDeps {
    * this pass corrects is the user's change being applied, not drift, and is recorded as SpecApplied.
    */
   specChanged?: boolean;
+  /** Aborted when this replica no longer holds the project's lease: nothing more may be changed. */
+  signal?: AbortSignal;
 }
 
 export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
@@ -87,7 +89,7 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
   }
   for (const step of steps) {
     const started = Date.now();
-    const outcome = await runStep(ctx, step, project.deleting, result, deps.specChanged ?? false);
+    const outcome = await runStep(ctx, step, project.deleting, result, deps.specChanged ?? false, deps.signal);
     // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
     // so fixing the role is enough and nobody has to restart the operator.
     if (outcome.kind === "terminal" && isAccessDenied({ name: outcome.code }) && !ctx.dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
@@ -98,13 +100,17 @@ export async function runPass(project: DesiredProject, deps: PassDeps): Promise<
   return result;
 }
 
-async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult, specChanged: boolean): Promise<StepResult["outcome"]> {
+const LEASE_LOST = { kind: "error", code: "LeaseLost", message: "this replica no longer holds the project's lease; another pass owns it", throttled: false } as const;
+
+async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult, specChanged: boolean, signal?: AbortSignal): Promise<StepResult["outcome"]> {
   let current: Action | undefined;
   try {
+    if (signal?.aborted) return LEASE_LOST;
     const plan = deleting && step.planDelete ? await step.planDelete(ctx) : await step.plan(ctx);
     for (const action of plan.actions) {
       result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
       if (ctx.dryRun) continue;
+      if (signal?.aborted) return LEASE_LOST;
       current = action;
       // false: the action found nothing it could change (its own Warning says why); no event.
       if ((await action.run()) === false) continue;

@@ -37,6 +37,9 @@ export class Engine {
   private readonly queue: PQueue;
   private readonly accountQueues = new Map<string, PQueue>();
   private readonly held = new Set<string>();
+  /** The passes running now, to stop one whose lease another replica has taken. */
+  private readonly running = new Map<string, AbortController>();
+  private renewedAt = Date.now();
   private readonly cache = new TtlCache();
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -161,13 +164,26 @@ export class Engine {
     }
   }
 
+  /**
+   * Extends the leases of the passes in flight. A pass whose lease another replica took is stopped before
+   * its next change to AWS (its result would be refused anyway); so are all of them once renewals have
+   * failed for a whole lease, as their leases have expired and may be claimed as soon as Postgres is back.
+   */
   private async renew() {
-    if (this.held.size === 0) return;
+    if (this.held.size === 0) { this.renewedAt = Date.now(); return; }
     try {
       const lost = await renewLeases(this.o.store, this.o.operatorId, [...this.held], this.o.leaseMs);
-      for (const id of lost) this.log.warn({ projectId: id }, "lease lost; another replica owns this project now");
+      this.renewedAt = Date.now();
+      for (const id of lost) {
+        this.log.warn({ projectId: id }, "lease lost; another replica owns this project now: its pass here stops before its next change");
+        this.running.get(id)?.abort();
+      }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "lease renewal failed");
+      if (Date.now() - this.renewedAt > this.o.leaseMs && this.running.size) {
+        this.log.warn({ passes: this.running.size }, "leases expired while renewals failed: stopping the passes in flight before their next change");
+        for (const c of this.running.values()) c.abort();
+      }
     }
   }
 
@@ -177,14 +193,17 @@ export class Engine {
     const log = this.log.child({ project: p.name, projectId: p.id, pass: passId });
     this.o.metrics.inFlight.inc();
     const started = Date.now();
+    const abort = new AbortController();
+    this.running.set(p.id, abort);
     let result: PassResult;
     try {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
         log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
-        specChanged: loaded.appliedGeneration < p.generation,
+        specChanged: loaded.appliedGeneration < p.generation, signal: abort.signal,
       });
     } finally {
+      this.running.delete(p.id);
       this.o.metrics.inFlight.dec();
     }
     const settled = settle({
