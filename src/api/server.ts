@@ -51,6 +51,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Fastify parses text/plain by default; this API speaks JSON only, so that is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
+  // A request without a body that still says application/json (a DELETE or POST .../reconcile from a
+  // client that sends the header on every request, as the README's curl does) has no body, not a bad
+  // one; a route that needs a body still refuses it by its schema, naming (body).
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => (body === "" ? done(null, undefined) : json(req, body as string, done)));
 
   await app.register(swagger, {
     openapi: {

@@ -130,6 +130,15 @@ describe("bodies the API cannot read", () => {
     await expectNothingWritten();
   });
 
+  it("accepts the JSON content type on a request without a body (curl aliases send it on every request)", async () => {
+    const { project } = await createProject(api);
+    const headers = { "content-type": "application/json" };
+    expect((await api.request("POST", `/v1/projects/${project.name}/reconcile`, { raw: "", headers })).status).toBe(202);
+    const del = await api.request("DELETE", `/v1/projects/${project.name}`, { raw: "", headers });
+    expect(del.status).toBe(202);
+    expect((del.body as { phase: string }).phase).toBe("Deleting");
+  });
+
   it("answers a body over 1 MiB with 413", async () => {
     const res = await api.request("POST", "/v1/projects", { body: projectBody({ env: { BIG: "x".repeat(1024 * 1024) } }) });
     expect(res.status).toBe(413);
