@@ -2,7 +2,7 @@
 // package's exit hooks used to call process.exit(0) before a process ended, which made a failing
 // `npm test` exit 0.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "vitest";
@@ -16,7 +16,11 @@ function run(script: string) {
     const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(path.join(dir, "pg"))}, persistent: false });
     console.log("port", server.port);
     ${script}`;
-  return spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: 60_000 });
+  try {
+    return spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: 60_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const listening = (port: number) => spawnSync("pg_isready", ["-h", "127.0.0.1", "-p", String(port)]).status === 0;
