@@ -193,6 +193,8 @@ export class Engine {
     const log = this.log.child({ project: p.name, projectId: p.id, pass: passId });
     this.o.metrics.inFlight.inc();
     const started = Date.now();
+    // A generation no pass has taken to Ready yet: what passes change now is that spec being applied.
+    const applying = loaded.appliedGeneration < p.generation;
     const abort = new AbortController();
     this.running.set(p.id, abort);
     let result: PassResult;
@@ -200,7 +202,7 @@ export class Engine {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
         log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
-        specChanged: loaded.appliedGeneration < p.generation, signal: abort.signal,
+        specChanged: applying, signal: abort.signal,
       });
     } finally {
       this.running.delete(p.id);
@@ -209,7 +211,7 @@ export class Engine {
     const settled = settle({
       steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
-      changeRequested: loaded.appliedGeneration < p.generation || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
+      changeRequested: applying || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
     });
     for (const s of result.steps) {
       this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });
