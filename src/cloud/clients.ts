@@ -86,10 +86,25 @@ const NO_ACCOUNT = async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: "
  * rest (clock-skew correction) is the SDK's.
  */
 class SessionSigner extends AwsSdkSigV4Signer {
+  /** One SignatureV4 per session (and region, service), kept while the session is: it caches the derived signing key. */
+  private readonly signers = new WeakMap<AwsCredentialIdentity, Map<string, SignatureV4>>();
+
+  private signerFor(identity: AwsCredentialIdentity, region: string, service: string, config: { sha256: ChecksumConstructor; signingEscapePath?: boolean }): SignatureV4 {
+    let bySession = this.signers.get(identity);
+    if (!bySession) { bySession = new Map(); this.signers.set(identity, bySession); }
+    const key = `${region}|${service}|${config.signingEscapePath !== false}`;
+    let v4 = bySession.get(key);
+    if (!v4) {
+      v4 = new SignatureV4({ credentials: identity, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
+      bySession.set(key, v4);
+    }
+    return v4;
+  }
+
   override async sign(request: HttpRequest, identity: AwsCredentialIdentity, props: Record<string, unknown>): Promise<HttpRequest> {
     const config = props.config as { sha256: ChecksumConstructor; signingEscapePath?: boolean };
     // props belongs to this request alone (the auth scheme provider makes it per request).
-    const v4 = new SignatureV4({ credentials: identity, region: props.region as string, service: props.name as string, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
+    const v4 = this.signerFor(identity, props.region as string, props.name as string, config);
     props.config = Object.create(config, { signer: { value: async () => v4 } });
     try {
       return await super.sign(request, identity, props);
