@@ -5,14 +5,12 @@
 // statements per no-drift pass. Usage: npm run bench -- steady-state [--projects 10000] [--window 60]
 import postgres from "postgres";
 import { claimsSince, passLateness, recordClaims } from "./support/claims.js";
-import { cpuWindow, memorySampler, round, sleep, summarize, waitUntil } from "./support/measure.js";
-import { BENCH_KEY, countedStore, startOperator } from "./support/operator.js";
-import { startOperatorProcess } from "./support/children.js";
-import { createSealer } from "../src/store/crypto.js";
+import { cpuWindow, memorySampler, round, sleep, summarize } from "./support/measure.js";
+import { startOperator } from "./support/operator.js";
 import { startBenchPostgres } from "./support/pg.js";
 import { startSandboxShards, totalCalls } from "./support/remote-sandbox.js";
 import { flag, runMain, scenario } from "./support/report.js";
-import { countConverged, seedProjects } from "./support/seed.js";
+import { seedReadyProjects } from "./support/seed.js";
 import { profileWindow } from "./support/profile.js";
 
 /** Calls made once per account (and region) for all its projects: credentials, network, cluster, log group, the account's task definitions. */
@@ -31,21 +29,11 @@ runMain(async () => {
     const bench = postgres(url, { max: 2, onnotice: () => {} });
     await recordClaims(bench);
 
-    // 1. Make N projects Ready: a converger operator with short polls, in a process of its own so that
-    //    none of its memory is in the measured process, then out of the way.
-    const conv = await startOperatorProcess({ databaseUrl: url, sockets: sb.sockets, operatorId: "converger", concurrency: 64, pollMs: 300, countQueries: false });
-    const { store: seeder } = countedStore(url, 2, false);
-    const t0 = performance.now();
-    await seedProjects(seeder, createSealer([BENCH_KEY]), { count: n, perAccount, prefix: "s" });
-    await waitUntil(`${n} projects Ready`, async () => (await countConverged(seeder)) >= n, 20 * 60_000, 2000);
-    const convergeS = (performance.now() - t0) / 1000;
-    await conv.stop();
-    await seeder.sql.end();
+    // 1. Make N projects Ready, then start from passes spread at random over the interval: each
+    //    project's first pass puts it on its account's resync slot (src/engine/backoff.ts).
+    const { convergeS } = await seedReadyProjects(url, sb.sockets, { count: n, perAccount, prefix: "s", spreadS: resyncS, timeoutMs: 20 * 60_000 });
     s.log(`${n} projects Ready in ${round(convergeS)} s`);
 
-    // 2. Start from passes spread at random over the interval: each project's first pass puts it on its
-    //    account's resync slot (src/engine/backoff.ts), as a daemon that just started over old rows would.
-    await bench`UPDATE leases SET due_at = now() + random() * make_interval(secs => ${resyncS}), owner = NULL, expires_at = NULL, attempts = 0`;
     const starts: Array<{ projectId: string; atMs: number }> = [];
     let recording = false;
     const op = await startOperator({
@@ -55,7 +43,7 @@ runMain(async () => {
     s.log(`warm-up: one resync interval (${resyncS} s) so every project has had a pass and the caches are warm`);
     await sleep(resyncS * 1000);
 
-    // 3. The measured window.
+    // 2. The measured window.
     await sb.aws.reset();
     op.queries.reset();
     const [{ xact: xact0 }] = await bench<{ xact: number }[]>`SELECT (xact_commit + xact_rollback)::float8 AS xact FROM pg_stat_database WHERE datname = current_database()`;

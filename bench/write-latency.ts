@@ -6,13 +6,11 @@
 // Usage: npm run bench -- write-latency [--background 1000] [--writes 200] [--rate 10]
 import postgres from "postgres";
 import { round, sleep, summarize, waitUntil } from "./support/measure.js";
-import { BENCH_KEY, countedStore, startOperator, WRITE_TOKEN } from "./support/operator.js";
-import { startOperatorProcess } from "./support/children.js";
-import { createSealer } from "../src/store/crypto.js";
+import { startOperator, WRITE_TOKEN } from "./support/operator.js";
 import { startBenchPostgres } from "./support/pg.js";
 import { startSandboxShards } from "./support/remote-sandbox.js";
 import { flag, runMain, scenario } from "./support/report.js";
-import { accountOf, countConverged, EXTERNAL_ID, imageOf, REGION, roleOf, seedProjects } from "./support/seed.js";
+import { accountOf, EXTERNAL_ID, imageOf, REGION, roleOf, seedReadyProjects } from "./support/seed.js";
 
 runMain(async () => {
   const background = flag("background", 1000);
@@ -25,13 +23,7 @@ runMain(async () => {
   try {
     const url = await pg.database("byoc");
     const bench = postgres(url, { max: 2, onnotice: () => {} });
-    const conv = await startOperatorProcess({ databaseUrl: url, sockets: sb.sockets, operatorId: "converger", concurrency: 64, pollMs: 300, countQueries: false });
-    const { store: seeder } = countedStore(url, 2, false);
-    const names = await seedProjects(seeder, createSealer([BENCH_KEY]), { count: background, perAccount: 10, prefix: "w" });
-    await waitUntil(`${background} projects Ready`, async () => (await countConverged(seeder)) >= background, 10 * 60_000, 2000);
-    await conv.stop();
-    await seeder.sql.end();
-    await bench`UPDATE leases SET due_at = now() + random() * interval '60 seconds', owner = NULL, expires_at = NULL, attempts = 0`;
+    const { names } = await seedReadyProjects(url, sb.sockets, { count: background, perAccount: 10, prefix: "w", spreadS: 60, timeoutMs: 10 * 60_000 });
     await sb.aws.setFaults({ latencyMs });
 
     const armed = new Map<string, number>();

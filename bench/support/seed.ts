@@ -2,9 +2,12 @@
 // same sealing) and inserted with multi-row INSERTs, 1,000 rows a statement, each with revision 1 and
 // a lease due now. One NOTIFY at the end wakes the engines, as the API's per-row NOTIFY would.
 import { newProjectFromBody } from "../../src/api/projectInput.js";
-import type { Sealer } from "../../src/store/crypto.js";
+import { createSealer, type Sealer } from "../../src/store/crypto.js";
 import type { Store } from "../../src/store/db.js";
 import { DESIRED_CHANNEL } from "../../src/store/projects.js";
+import { startOperatorProcess } from "./children.js";
+import { waitUntil } from "./measure.js";
+import { BENCH_KEY, countedStore } from "./operator.js";
 
 export const REGION = "us-east-1";
 export const EXTERNAL_ID = "sandbox-external-id";
@@ -64,4 +67,25 @@ export async function countConverged(store: Store): Promise<number> {
     SELECT count(*)::int AS n FROM projects p JOIN revisions r ON r.project_id = p.id AND r.number = 1
     WHERE p.phase = 'Ready' AND r.status = 'DEPLOYED'`;
   return row.n;
+}
+
+/**
+ * `o.count` projects made Ready by a converger operator in a process of its own (so none of its memory
+ * is in the measuring process), then out of the way, with every project's next pass spread at random
+ * over `spreadS`, as a daemon that just started over old rows would find them.
+ */
+export async function seedReadyProjects(url: string, sockets: string[], o: SeedOptions & { spreadS: number; timeoutMs: number }): Promise<{ names: string[]; convergeS: number }> {
+  const conv = await startOperatorProcess({ databaseUrl: url, sockets, operatorId: "converger", concurrency: 64, pollMs: 300, countQueries: false });
+  const { store } = countedStore(url, 2, false);
+  try {
+    const t0 = performance.now();
+    const names = await seedProjects(store, createSealer([BENCH_KEY]), o);
+    await waitUntil(`${o.count} projects Ready`, async () => (await countConverged(store)) >= o.count, o.timeoutMs, 2000);
+    const convergeS = (performance.now() - t0) / 1000;
+    await conv.stop();
+    await store.sql`UPDATE leases SET due_at = now() + random() * make_interval(secs => ${o.spreadS}), owner = NULL, expires_at = NULL, attempts = 0`;
+    return { names, convergeS };
+  } finally {
+    await store.sql.end();
+  }
 }
