@@ -10,6 +10,7 @@ import type { Sealer } from "../store/crypto.js";
 import type { Metrics } from "../metrics.js";
 import { ProblemError, rejectMalformedRequest, sendProblem, toProblem } from "./problem.js";
 import { createAuthenticator, type StaticToken } from "./auth.js";
+import type { RouteAccess } from "./access.js";
 import { projectRoutes } from "./routes/projects.js";
 import { revisionRoutes } from "./routes/revisions.js";
 import { statusRoutes } from "./routes/status.js";
@@ -73,10 +74,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => sendProblem(req, reply, new ProblemError(404, "Not found", `no route ${req.method} ${req.url.split("?")[0]}`)));
 
+  // Authentication is decided per route, never from the raw URL: every route gets the check bound to it
+  // unless it says `config: { public: true }`, so no spelling of a path (percent-encoded, absolute-form,
+  // doubled slashes) can reach a handler without it. Registered before any route, so it sees them all.
   const auth = createAuthenticator(deps.store, deps.tokens);
-  app.addHook("onRequest", async (req: FastifyRequest) => {
-    if (!req.url.startsWith("/v1/") && req.url !== "/v1") return;
-    await auth.authenticate(req);
+  app.addHook("onRoute", (route) => {
+    if ((route.config as RouteAccess | undefined)?.public === true) return;
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [async (req: FastifyRequest) => auth.authenticate(req), ...own] as typeof route.onRequest;
   });
   app.addHook("onResponse", async (req, reply) => {
     deps.metrics.apiRequests.inc({ route: req.routeOptions.url ?? "unmatched", method: req.method, status: String(reply.statusCode) });

@@ -3,6 +3,7 @@
 // security policy keeps the token safe from anything but the page's own script.
 import type { FastifyPluginAsync } from "fastify";
 import { readFileSync } from "node:fs";
+import { PUBLIC } from "../api/access.js";
 
 const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
@@ -20,6 +21,6 @@ const SECURITY_HEADERS = {
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   for (const [path, { file, type }] of Object.entries(FILES)) {
     const body = readFileSync(new URL(file, import.meta.url));
-    app.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type(type).headers(SECURITY_HEADERS).send(body));
+    app.get(path, { ...PUBLIC, schema: { hide: true } }, async (_req, reply) => reply.type(type).headers(SECURITY_HEADERS).send(body));
   }
 };
