@@ -76,6 +76,8 @@ export async function updateProject(
     if (current.generation !== expectedGeneration) throw new StaleGenerationError(current.generation);
     if (current.deletingAt) throw new ProjectDeletingError(current.name);
     const values = change(current);
+    // Nothing differs (a PATCH repeating the spec): no new generation, no event, no wake-up.
+    if (Object.keys(values).length === 0) return current;
     const generation = current.generation + 1;
     const [row] = await tx.update(projects).set({ ...values, generation, updatedAt: dsql`now()` }).where(eq(projects.id, current.id)).returning();
     await event(tx, current.id, { type: "Normal", reason: "SpecChanged", message: `spec changed (generation ${generation}): ${Object.keys(values).sort().join(", ")}` });
