@@ -3,12 +3,16 @@
 // is a spec the operator could never converge (AWS would refuse it on every pass) or one whose meaning
 // is undefined (the same name in env and secrets).
 import { parseRoleArn, partitionOfRegion, type RoleArn } from "../cloud/names.js";
-import { RESERVED_ENV, validMemoryForCpu, withDefaults, type DeploymentType, type ResourcesSpec } from "../model/project.js";
+import {
+  RESERVED_ENV, validMemoryForCpu, withDefaults, type DeploymentType, type ResourcesSpec,
+} from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import type { NewProject, ProjectRow } from "../store/projects.js";
 import { ProblemError, type FieldError } from "./problem.js";
 import type { ProjectCreate, ProjectPatch } from "./schemas.js";
-import { SECRET_STRING_MAX_BYTES, secretStringBytes, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes } from "./specLimits.js";
+import {
+  SECRET_STRING_MAX_BYTES, secretStringBytes, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes,
+} from "./specLimits.js";
 
 export interface SealedContent { secrets: Record<string, string>; databaseUri?: string }
 
@@ -32,12 +36,18 @@ function checkResources(resources: ResourcesSpec, errors: FieldError[]) {
 }
 
 /** A role ARN of a partition the region is in; the API and the cloud layer parse it with the same function. */
+const NOT_A_ROLE_ARN = "must be arn:<aws|aws-cn|aws-us-gov>:iam::<12 digits>:role/<name>";
+
 function checkRoleArn(roleArn: string, region: string, errors: FieldError[]): RoleArn | undefined {
   const role = parseRoleArn(roleArn);
-  if (!role) { errors.push({ field: "roleArn", message: "must be arn:<aws|aws-cn|aws-us-gov>:iam::<12 digits>:role/<name>" }); return undefined; }
+  if (!role) { errors.push({ field: "roleArn", message: NOT_A_ROLE_ARN }); return undefined; }
   const regionPartition = partitionOfRegion(region);
   if (regionPartition !== role.partition) {
-    errors.push({ field: "region", message: `${region} is in partition ${regionPartition}, but roleArn is in ${role.partition}: both must be in one partition` });
+    errors.push({
+      field: "region",
+      message: `${region} is in partition ${regionPartition}, but roleArn is in ${role.partition}: `
+        + "both must be in one partition",
+    });
   }
   return role;
 }
@@ -49,7 +59,7 @@ function checkRoleArn(roleArn: string, region: string, errors: FieldError[]): Ro
 function checkSameAccount(current: ProjectRow, roleArn: string, errors: FieldError[]): RoleArn | undefined {
   const role = parseRoleArn(roleArn);
   const was = parseRoleArn(current.roleArn);
-  if (!role) { errors.push({ field: "roleArn", message: "must be arn:<aws|aws-cn|aws-us-gov>:iam::<12 digits>:role/<name>" }); return undefined; }
+  if (!role) { errors.push({ field: "roleArn", message: NOT_A_ROLE_ARN }); return undefined; }
   if (role.accountId !== current.accountId || role.partition !== (was?.partition ?? "aws")) {
     errors.push({
       field: "roleArn",
@@ -63,26 +73,35 @@ function checkSameAccount(current: ProjectRow, roleArn: string, errors: FieldErr
 /** SPEC §3: prod runs at least two API replicas; a spec saying fewer would read back a count that never runs. */
 function checkProdReplicas(deploymentType: DeploymentType, resources: ResourcesSpec, errors: FieldError[]) {
   if (deploymentType === "prod" && resources.api.replicas < 2) {
-    errors.push({ field: "resources.api.replicas", message: `deploymentType prod runs at least 2 API replicas, not ${resources.api.replicas}` });
+    const message = `deploymentType prod runs at least 2 API replicas, not ${resources.api.replicas}`;
+    errors.push({ field: "resources.api.replicas", message });
   }
 }
 
 /** Which of the two a container would see is undefined (ECS sets both), so one name may be in only one. */
-function checkEnvSecretClash(env: Record<string, string>, secrets: Record<string, string>, fieldOf: (name: string) => string, errors: FieldError[]) {
+function checkEnvSecretClash(
+  env: Record<string, string>, secrets: Record<string, string>, fieldOf: (name: string) => string, errors: FieldError[],
+) {
   for (const name of Object.keys(env)) {
-    if (Object.hasOwn(secrets, name)) errors.push({ field: fieldOf(name), message: `${name} is in both env and secrets: keep it in one` });
+    if (!Object.hasOwn(secrets, name)) continue;
+    errors.push({ field: fieldOf(name), message: `${name} is in both env and secrets: keep it in one` });
   }
 }
 
-function checkSizes(p: { name: string; region: string; accountId: string }, env: Record<string, string>, secrets: Record<string, string>,
+interface Placement { name: string; region: string; accountId: string }
+
+function checkSizes(p: Placement, env: Record<string, string>, secrets: Record<string, string>,
   revisionEnv: Record<string, string>, errors: FieldError[]) {
   const secretBytes = secretStringBytes(secrets);
   if (secretBytes > SECRET_STRING_MAX_BYTES) {
-    errors.push({ field: "secrets", message: `their JSON is ${secretBytes} bytes; Secrets Manager stores at most ${SECRET_STRING_MAX_BYTES}` });
+    const message = `their JSON is ${secretBytes} bytes; Secrets Manager stores at most ${SECRET_STRING_MAX_BYTES}`;
+    errors.push({ field: "secrets", message });
   }
   const tdBytes = taskDefinitionBytes({ ...p, env, secretNames: Object.keys(secrets) }, revisionEnv);
   if (tdBytes > TASK_DEFINITION_MAX_BYTES) {
-    errors.push({ field: "env", message: `env and secret references make a task definition of about ${tdBytes} bytes; ECS registers at most ${TASK_DEFINITION_MAX_BYTES} (64 KiB): move large values into secrets or shorten them` });
+    const message = `env and secret references make a task definition of about ${tdBytes} bytes; ECS registers at most `
+      + `${TASK_DEFINITION_MAX_BYTES} (64 KiB): move large values into secrets or shorten them`;
+    errors.push({ field: "env", message });
   }
 }
 
@@ -132,13 +151,17 @@ function mergeMap(current: Record<string, string>, patch: Record<string, string 
 /** Equal as JSON values, whatever the order of keys (jsonb reads them back in its own order). */
 function sameJson(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown => Array.isArray(v) ? v.map(canonical)
-    : v && typeof v === "object" ? Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]) : v;
+    : v && typeof v === "object"
+      ? Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])
+      : v;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** On a dev ↔ prod switch, a value that was the old type's default follows the new type's default. */
-function followTypeDefault<T>(from: DeploymentType, to: DeploymentType, value: T, pick: (d: ReturnType<typeof withDefaults>) => T): T {
-  return from !== to && value === pick(withDefaults({ deploymentType: from })) ? pick(withDefaults({ deploymentType: to })) : value;
+type Defaults = ReturnType<typeof withDefaults>;
+function followTypeDefault<T>(from: DeploymentType, to: DeploymentType, value: T, pick: (d: Defaults) => T): T {
+  const wasDefault = from !== to && value === pick(withDefaults({ deploymentType: from }));
+  return wasDefault ? pick(withDefaults({ deploymentType: to })) : value;
 }
 
 /**
@@ -146,7 +169,9 @@ function followTypeDefault<T>(from: DeploymentType, to: DeploymentType, value: T
  * repeats what the project already says changes nothing (and bumps no generation). `revisionEnv` is the
  * newest revision's env, which the task definition carries over the project's.
  */
-export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sealer, revisionEnv: Record<string, string> = {}): Partial<NewProject> {
+export function applyPatch(
+  current: ProjectRow, patch: ProjectPatch, sealer: Sealer, revisionEnv: Record<string, string> = {},
+): Partial<NewProject> {
   const errors: FieldError[] = [];
   checkReserved(patch.env, "env", errors);
   checkReserved(patch.secrets, "secrets", errors);
@@ -159,12 +184,14 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   let databaseUri = opened.databaseUri;
   const deploymentType = patch.deploymentType ?? current.deploymentType;
   let database = current.database;
+  const followClass = (c: string | undefined) =>
+    followTypeDefault(current.deploymentType, deploymentType, c, (d) => d.database.instanceClass);
   if (patch.database?.mode === "external" || customUri) {
     databaseUri = patch.database?.mode === "external" ? patch.database.uri : customUri;
     database = { mode: "external" };
   } else if (current.database.mode === "rds" && !patch.database?.instanceClass
-    && followTypeDefault(current.deploymentType, deploymentType, current.database.instanceClass, (d) => d.database.instanceClass) !== current.database.instanceClass) {
-    const instanceClass = followTypeDefault(current.deploymentType, deploymentType, current.database.instanceClass, (d) => d.database.instanceClass);
+    && followClass(current.database.instanceClass) !== current.database.instanceClass) {
+    const instanceClass = followClass(current.database.instanceClass);
     database = { ...current.database, ...patch.database, mode: "rds", instanceClass };
   } else if (patch.database) {
     const base = current.database.mode === "rds" ? current.database : withDefaults({ deploymentType }).database;
@@ -175,7 +202,8 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
     errors.push({ field: "database.allocatedStorageGb", message: `RDS cannot shrink storage (${current.database.allocatedStorageGb} → ${database.allocatedStorageGb} GiB)` });
   }
   const apiReplicas = patch.resources?.api?.replicas
-    ?? followTypeDefault(current.deploymentType, deploymentType, current.resources.api.replicas, (d) => d.resources.api.replicas);
+    ?? followTypeDefault(current.deploymentType, deploymentType, current.resources.api.replicas,
+      (d) => d.resources.api.replicas);
   const resources: ResourcesSpec = {
     api: { ...current.resources.api, ...patch.resources?.api, replicas: apiReplicas },
     queue: { ...current.resources.queue, ...patch.resources?.queue },
@@ -183,33 +211,40 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   checkResources(resources, errors);
   checkProdReplicas(deploymentType, resources, errors);
   checkEnvSecretClash(env, secrets, (name) => (patch.secrets?.[name] != null ? `secrets.${name}` : `env.${name}`), errors);
-  checkSizes({ name: current.name, region: current.region, accountId: current.accountId }, env, secrets, revisionEnv, errors);
+  checkSizes(current, env, secrets, revisionEnv, errors);
   if (errors.length) invalid(errors);
   const out: Partial<NewProject> = {};
   if (role && patch.roleArn !== current.roleArn) { out.roleArn = patch.roleArn; out.accountId = role.accountId; }
   if (patch.externalId !== undefined && patch.externalId !== current.externalId) out.externalId = patch.externalId;
   if (deploymentType !== current.deploymentType) out.deploymentType = deploymentType;
-  if (patch.deletionPolicy !== undefined && patch.deletionPolicy !== current.deletionPolicy) out.deletionPolicy = patch.deletionPolicy;
+  if (patch.deletionPolicy !== undefined && patch.deletionPolicy !== current.deletionPolicy) {
+    out.deletionPolicy = patch.deletionPolicy;
+  }
   if (!sameJson(database, current.database)) out.database = database;
   if (!sameJson(resources, current.resources)) out.resources = resources;
   if (!sameJson(env, current.env)) out.env = env;
   const sealed: SealedContent = { secrets, ...(databaseUri ? { databaseUri } : {}) };
   // Sealing draws a fresh IV, so the plaintexts are compared, never the sealed strings.
-  if (!sameJson(sealed, { secrets: opened.secrets, ...(opened.databaseUri ? { databaseUri: opened.databaseUri } : {}) })) {
+  const was: SealedContent = {
+    secrets: opened.secrets, ...(opened.databaseUri ? { databaseUri: opened.databaseUri } : {}),
+  };
+  if (!sameJson(sealed, was)) {
     out.secretNames = Object.keys(secrets);
     out.sealedSecrets = sealer.seal(JSON.stringify(sealed));
   }
   return out;
 }
 
-/** A new revision's env goes over the project's in the task definition: it must fit there too, and not shadow a secret. */
+/** A new revision's env goes over the project's in the task definition: it must fit there, and not shadow a secret. */
 export function checkRevisionEnv(project: ProjectRow, env: Record<string, string>) {
   const errors: FieldError[] = [];
   const secrets = Object.fromEntries(project.secretNames.map((name) => [name, ""]));
   checkEnvSecretClash(env, secrets, (name) => `env.${name}`, errors);
   const tdBytes = taskDefinitionBytes(project, env);
   if (tdBytes > TASK_DEFINITION_MAX_BYTES) {
-    errors.push({ field: "env", message: `with the project's env and secret references this makes a task definition of about ${tdBytes} bytes; ECS registers at most ${TASK_DEFINITION_MAX_BYTES} (64 KiB)` });
+    const message = `with the project's env and secret references this makes a task definition of about ${tdBytes} bytes; `
+      + `ECS registers at most ${TASK_DEFINITION_MAX_BYTES} (64 KiB)`;
+    errors.push({ field: "env", message });
   }
   if (errors.length) invalid(errors);
 }

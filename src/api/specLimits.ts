@@ -25,7 +25,9 @@ export function taskDefinitionBytes(p: {
   name: string; region: string; accountId: string; env: Record<string, string>; secretNames: string[];
 }, revisionEnv: Record<string, string> = {}): number {
   const env = { ...p.env, ...revisionEnv };
-  const secretArn = `arn:${partitionOfRegion(p.region)}:secretsmanager:${p.region}:${p.accountId}:secret:${projectNames(p.name).envSecret}-XXXXXX`;
+  // The ARN Secrets Manager gives the env secret: its 6-character suffix is random, its length is not.
+  const secretArn = `arn:${partitionOfRegion(p.region)}:secretsmanager:${p.region}:${p.accountId}:secret:`
+    + `${projectNames(p.name).envSecret}-XXXXXX`;
   const environment = Object.keys(env).map((name) => ({ name, value: env[name] }));
   const secrets = p.secretNames.map((name) => ({ name, valueFrom: `${secretArn}:${name}::` }));
   return Buffer.byteLength(JSON.stringify({ environment, secrets })) + TASK_DEFINITION_OVERHEAD_BYTES;
