@@ -255,6 +255,13 @@ describe("the account is fixed, partitions are served, a repeated spec is no cha
     const [row] = await api.store.sql`SELECT resources FROM projects WHERE id = ${project.id}`;
     expect(row.resources.api.replicas).toBe(2);
   });
+
+  it("reads back the two API replicas a prod project runs, for a row written before one replica was refused", async () => {
+    const { project } = await createProject(api, { deploymentType: "prod" });
+    // As the API wrote it before: prod with one replica, which the operator runs as two.
+    await api.store.sql`UPDATE projects SET resources = jsonb_set(resources, '{api,replicas}', '1') WHERE id = ${project.id}`;
+    expect((await api.request("GET", `/v1/projects/${project.name}`)).body.resources.api.replicas).toBe(2);
+  });
 });
 
 describe("DELETE /v1/projects/{idOrName}", () => {
