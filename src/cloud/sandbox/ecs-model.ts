@@ -80,6 +80,8 @@ export interface EcsService {
   events: ServiceEvent[];
   lastCompletedTaskDefinition?: string;
   inactiveAt?: number;
+  /** When DeleteService was called: a deleted service reads DRAINING for at least a task's stop time. */
+  drainingAt?: number;
   /** Number of tasks ever placed, for spreading tasks over subnets. */
   placements: number;
   /** Whether the last scheduling pass found the service at steady state (for the event ECS emits). */

@@ -203,6 +203,7 @@ export function deleteServiceNow(ctx: OpContext, input: { cluster?: string; serv
   if (svc.status !== "ACTIVE") fail("ecs", "ServiceNotActiveException", "Service was not ACTIVE.");
   if (svc.desiredCount > 0 && !input.force) fail("ecs", "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.");
   svc.status = "DRAINING";
+  svc.drainingAt = ctx.now;
   svc.desiredCount = 0;
   for (const d of svc.deployments) d.desiredCount = 0;
   scheduleService(ctx, svc, ctx.now);
