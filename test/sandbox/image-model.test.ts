@@ -11,7 +11,7 @@ import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { CreateServiceCommand as CreateDiscoveryServiceCommand, ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { CLUSTER_NAME, LOG_GROUP_NAME, REDIS_NAMESPACE_NAME } from "../../src/cloud/names.js";
-import { CONTRACT } from "../../src/cloud/sandbox/image-model.js";
+import { CONTRACT, isLangGraphImage } from "../../src/cloud/sandbox/image-model.js";
 import { ACCOUNT, REGION, SandboxFixture } from "./fixture.js";
 import { describeService, IMAGE, preparedAccount } from "./ecs-setup.js";
 
@@ -123,6 +123,15 @@ const cases: Case[] = [
 ];
 
 describe("the LangGraph image model", () => {
+  it.each([
+    { image: "public.ecr.aws/docker/library/redis:7.4", langgraph: false },
+    { image: "registry.local:5000/redis@sha256:0123", langgraph: false },
+    { image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agent:v1", langgraph: true },
+    { image: "registry.local:5000/team/redis-agent:1", langgraph: true },
+  ])("holds $image to the contract: $langgraph", ({ image, langgraph }) => {
+    expect(isLangGraphImage(image)).toBe(langgraph);
+  });
+
   it("has a case here for every rule of the contract", () => {
     expect(cases.map((c) => c.rule).sort()).toEqual(CONTRACT.map((r) => r.rule).sort());
   });

@@ -154,8 +154,9 @@ export const CONTRACT: readonly ContractRule[] = [
 
 /** Redis (and anything that is not the LangGraph image) is not held to its contract. */
 export function isLangGraphImage(image: string): boolean {
-  const repo = image.split("@")[0].split(":").slice(0, image.startsWith("http") ? 2 : 1).join(":");
-  return !/(^|\/)redis$/.test(repo.split(":")[0]);
+  // The repository's last path segment, without tag or digest (a registry host may carry a port).
+  const repo = image.split("@")[0].split("/").pop()!.split(":")[0];
+  return repo !== "redis";
 }
 
 /** The first rule the container breaks, as the task will report it. */
