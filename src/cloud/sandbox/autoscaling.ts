@@ -44,15 +44,26 @@ export interface ScalingState {
 export const emptyScaling = (): ScalingState => ({ targets: {}, policies: {} });
 
 const DIMENSION = "ecs:service:DesiredCount";
+function invalid(message: string): never {
+  return fail("application-autoscaling", "ValidationException", message);
+}
+function notFound(message: string): never {
+  return fail("application-autoscaling", "ObjectNotFoundException", message);
+}
+function ecsOnly(namespace: string | undefined): never {
+  return invalid(`The sandbox models the ecs service namespace only, not '${namespace}'`);
+}
 const METRICS = new Set(["ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget"]);
 
 interface TargetRef { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }
 
 function checkRef(input: TargetRef): { resourceId: string; dimension: string; cluster: string; service: string } {
-  if (input.ServiceNamespace !== "ecs") fail("application-autoscaling", "ValidationException", `The sandbox models the ecs service namespace only, not '${input.ServiceNamespace}'`);
-  if (input.ScalableDimension !== DIMENSION) fail("application-autoscaling", "ValidationException", `Unsupported scalable dimension '${input.ScalableDimension}' for service namespace ecs`);
+  if (input.ServiceNamespace !== "ecs") ecsOnly(input.ServiceNamespace);
+  if (input.ScalableDimension !== DIMENSION) {
+    invalid(`Unsupported scalable dimension '${input.ScalableDimension}' for service namespace ecs`);
+  }
   const m = /^service\/([^/]+)\/([^/]+)$/.exec(input.ResourceId ?? "");
-  if (!m) fail("application-autoscaling", "ValidationException", `Unsupported resource ID '${input.ResourceId}' for service namespace ecs`);
+  if (!m) invalid(`Unsupported resource ID '${input.ResourceId}' for service namespace ecs`);
   return { resourceId: input.ResourceId!, dimension: DIMENSION, cluster: m[1], service: m[2] };
 }
 
@@ -62,7 +73,7 @@ const targetKey = (resourceId: string, dimension: string) => `${resourceId}|${di
 function ecsServiceOf(ctx: OpContext, cluster: string, service: string, resourceId: string) {
   const c = ctx.s.ecs.clusters[cluster];
   const svc = c?.status === "ACTIVE" ? findService(ctx, activeCluster(ctx, cluster), service) : undefined;
-  if (!svc || svc.status !== "ACTIVE") fail("application-autoscaling", "ValidationException", `ECS service doesn't exist: ${resourceId}`);
+  if (!svc || svc.status !== "ACTIVE") invalid(`ECS service doesn't exist: ${resourceId}`);
   return svc;
 }
 
@@ -89,12 +100,12 @@ function registerScalableTarget(ctx: OpContext, input: RegisterInput) {
   const key = targetKey(ref.resourceId, ref.dimension);
   const existing = ctx.s.scaling.targets[key];
   if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) {
-    fail("application-autoscaling", "ValidationException", "MinCapacity and MaxCapacity are required when registering a new scalable target");
+    invalid("MinCapacity and MaxCapacity are required when registering a new scalable target");
   }
   const min = input.MinCapacity ?? existing!.min;
   const max = input.MaxCapacity ?? existing!.max;
-  if (min < 0 || max < 0) fail("application-autoscaling", "ValidationException", "Capacity values must be non-negative");
-  if (min > max) fail("application-autoscaling", "ValidationException", `Minimum capacity ${min} cannot be greater than maximum capacity ${max}`);
+  if (min < 0 || max < 0) invalid("Capacity values must be non-negative");
+  if (min > max) invalid(`Minimum capacity ${min} cannot be greater than maximum capacity ${max}`);
   const target: ScalableTarget = existing ?? {
     resourceId: ref.resourceId,
     dimension: ref.dimension,
@@ -130,8 +141,8 @@ function targetOutput(t: ScalableTarget) {
 }
 
 function describeScalableTargets(ctx: OpContext, input: { ServiceNamespace?: string; ResourceIds?: string[]; ScalableDimension?: string }) {
-  if (input.ServiceNamespace !== "ecs") fail("application-autoscaling", "ValidationException", `The sandbox models the ecs service namespace only, not '${input.ServiceNamespace}'`);
-  if ((input.ResourceIds?.length ?? 0) > 50) fail("application-autoscaling", "ValidationException", "ResourceIds can hold at most 50 resource ids");
+  if (input.ServiceNamespace !== "ecs") ecsOnly(input.ServiceNamespace);
+  if ((input.ResourceIds?.length ?? 0) > 50) invalid("ResourceIds can hold at most 50 resource ids");
   const targets = Object.values(ctx.s.scaling.targets)
     .filter((t) => !input.ResourceIds?.length || input.ResourceIds.includes(t.resourceId))
     .filter((t) => !input.ScalableDimension || t.dimension === input.ScalableDimension);
@@ -141,7 +152,9 @@ function describeScalableTargets(ctx: OpContext, input: { ServiceNamespace?: str
 function registeredTarget(ctx: OpContext, input: TargetRef): ScalableTarget {
   const ref = checkRef(input);
   const t = ctx.s.scaling.targets[targetKey(ref.resourceId, ref.dimension)];
-  if (!t) fail("application-autoscaling", "ObjectNotFoundException", `No scalable target registered for service namespace: ecs, resource ID: ${ref.resourceId}, scalable dimension: ${ref.dimension}`);
+  if (!t) {
+    notFound(`No scalable target registered for service namespace: ecs, resource ID: ${ref.resourceId}, scalable dimension: ${ref.dimension}`);
+  }
   return t;
 }
 
@@ -159,13 +172,19 @@ interface PutPolicyInput extends TargetRef {
 
 function putScalingPolicy(ctx: OpContext, input: PutPolicyInput) {
   const t = registeredTarget(ctx, input);
-  if (!input.PolicyName || input.PolicyName.length > 256) fail("application-autoscaling", "ValidationException", "PolicyName must be 1-256 characters");
+  if (!input.PolicyName || input.PolicyName.length > 256) invalid("PolicyName must be 1-256 characters");
   const type = input.PolicyType ?? "StepScaling";
-  if (type !== "TargetTrackingScaling") fail("application-autoscaling", "ValidationException", `The sandbox models TargetTrackingScaling policies only, not '${type}'`);
+  if (type !== "TargetTrackingScaling") {
+    invalid(`The sandbox models TargetTrackingScaling policies only, not '${type}'`);
+  }
   const cfg = input.TargetTrackingScalingPolicyConfiguration;
-  if (!cfg || cfg.TargetValue === undefined) fail("application-autoscaling", "ValidationException", "TargetTrackingScalingPolicyConfiguration.TargetValue is required");
+  if (!cfg || cfg.TargetValue === undefined) {
+    invalid("TargetTrackingScalingPolicyConfiguration.TargetValue is required");
+  }
   const metric = cfg.PredefinedMetricSpecification?.PredefinedMetricType;
-  if (!metric || !METRICS.has(metric)) fail("application-autoscaling", "ValidationException", `Unsupported predefined metric type '${metric}' for service namespace ecs`);
+  if (!metric || !METRICS.has(metric)) {
+    invalid(`Unsupported predefined metric type '${metric}' for service namespace ecs`);
+  }
   const key = `${targetKey(t.resourceId, t.dimension)}|${input.PolicyName}`;
   const existing = ctx.s.scaling.policies[key];
   const id = existing?.arn.split(":")[6] ?? stableUuid([ctx.seed, ctx.s.accountId, key, ++ctx.s.seq]);
@@ -182,7 +201,7 @@ function putScalingPolicy(ctx: OpContext, input: PutPolicyInput) {
 }
 
 function describeScalingPolicies(ctx: OpContext, input: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string; PolicyNames?: string[] }) {
-  if (input.ServiceNamespace !== "ecs") fail("application-autoscaling", "ValidationException", `The sandbox models the ecs service namespace only, not '${input.ServiceNamespace}'`);
+  if (input.ServiceNamespace !== "ecs") ecsOnly(input.ServiceNamespace);
   const policies = Object.values(ctx.s.scaling.policies)
     .filter((p) => !input.ResourceId || p.resourceId === input.ResourceId)
     .filter((p) => !input.ScalableDimension || p.dimension === input.ScalableDimension)
@@ -217,7 +236,9 @@ export const autoscalingHandlers: Record<string, OperationHandler> = {
   DeleteScalingPolicy: (ctx, input: TargetRef & { PolicyName?: string }) => {
     const ref = checkRef(input);
     const key = `${targetKey(ref.resourceId, ref.dimension)}|${input.PolicyName}`;
-    if (!ctx.s.scaling.policies[key]) fail("application-autoscaling", "ObjectNotFoundException", `No scaling policy found for service namespace: ecs, resource ID: ${ref.resourceId}, scalable dimension: ${ref.dimension}, policy name: ${input.PolicyName}`);
+    if (!ctx.s.scaling.policies[key]) {
+      notFound(`No scaling policy found for service namespace: ecs, resource ID: ${ref.resourceId}, scalable dimension: ${ref.dimension}, policy name: ${input.PolicyName}`);
+    }
     delete ctx.s.scaling.policies[key];
     return {};
   },
