@@ -1,13 +1,15 @@
-// The dashboard: three static files served as they are, so there is no build step. They need no token:
-// the page asks for one and sends it as a bearer header on every /v1 call it makes. A strict content
-// security policy keeps the token safe from anything but the page's own script.
+// The dashboard: static files served as they are (plain ES modules importing each other), so there is no
+// build step. They need no token: the page asks for one and sends it as a bearer header on every /v1
+// call it makes. A strict content security policy keeps the token safe from anything but the page's own
+// script.
 import type { FastifyPluginAsync } from "fastify";
 import { readFileSync } from "node:fs";
 import { PUBLIC } from "../api/access.js";
 
 const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  ...Object.fromEntries(["app", "actions", "api", "create", "dom", "edit", "fields", "list", "logs", "project", "state", "tenants"]
+    .map((m) => [`/${m}.js`, { file: `${m}.js`, type: "text/javascript; charset=utf-8" }])),
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 };
 
