@@ -6,7 +6,13 @@ import { state } from "./state.js";
 
 const CONDITIONS = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready"];
 
-export const revisionText = (s) => (s?.activeRevision ? `#${s.activeRevision.number} ${s.activeRevision.status} · ${shortImage(s.activeRevision.image)}` : "none");
+const revision = (r) => `#${r.number} ${r.status} · ${shortImage(r.image)}`;
+/** The revision serving, and the latest when it is another (a rollout running or failed). */
+export function revisionText(s) {
+  const active = s?.activeRevision ? revision(s.activeRevision) : "none";
+  const latest = s?.latestRevision;
+  return latest && latest.number !== s.activeRevision?.number ? `${active} · latest ${revision(latest)}` : active;
+}
 
 function conditionChips(status) {
   const byType = new Map((status?.conditions ?? []).map((c) => [c.type, c]));
@@ -53,7 +59,7 @@ export function renderList() {
       h("select", { id: "tenant-filter", onchange: (e) => { state.tenantFilter = e.target.value; table.replaceChild(tbody(), table.tBodies[0]); } },
         h("option", { value: "" }, "all tenants"),
         session.tenants.map((t) => h("option", { value: t.id, selected: state.tenantFilter === t.id }, t.name)))) : null;
-    const headers = ["Name", showTenants() ? "Tenant" : null, "Phase", "Conditions", "Active revision", "Generation", "Region", "Age"].filter(Boolean);
+    const headers = ["Name", showTenants() ? "Tenant" : null, "Phase", "Conditions", "Revision", "Generation", "Region", "Age"].filter(Boolean);
     const table = h("table", { class: "projects", "aria-labelledby": "projects-title" },
       h("thead", {}, h("tr", {}, headers.map((t) => h("th", { scope: "col" }, t)))), tbody());
     main().replaceChildren(h("div", { class: "heading" }, h("h1", { id: "projects-title" }, "Projects"), filter, h("span", { class: "spacer" }), create), table);

@@ -91,7 +91,7 @@ export function renderTenants() {
         h("td", {}, h("span", { class: "copy-row" }, h("code", {}, t.externalId), copyButton(() => t.externalId, `external ID of ${t.name}`))),
         h("td", {}, t.defaultRegion ?? ""), h("td", { class: "message" }, t.defaultRoleArn ?? ""),
         h("td", {}, t.createdAt ? `${age(t.createdAt)} ago` : ""),
-        h("td", {}, h("button", { type: "button", class: "small", "aria-label": `Keys of ${t.name}`, onclick: () => void reload(t.id) }, "Keys"))))));
+        h("td", {}, h("button", { type: "button", class: "small", "aria-label": `Keys of ${t.name}`, onclick: () => { if (t.id !== tenant?.id) void reload(t.id); } }, "Keys"))))));
     body.replaceChildren(table, tenant ? keysView(tenant, keys, reload) : null, session.admin ? newTenantForm(reload) : null);
   }
   main().replaceChildren(h("h1", { id: "tenants-title" }, session.admin ? "Tenants" : "Your tenant"), body);

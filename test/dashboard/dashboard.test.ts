@@ -164,6 +164,8 @@ test("rolling back to revision 1 deploys its image again as revision 3, live", a
   const revisions = (await t.http("GET", "/v1/projects/shopfront/revisions")).body.items;
   expect(revisions[0].image).toBe(image("v1", "shop"));
   await expect.poll(() => page.textContent('tr[data-revision="3"] .marks')).toBe("activelatest");
+  // An operator with the redeploy route records what the revision redeploys; the page says so.
+  if (revisions[0].redeployOf !== undefined) expect(await page.textContent('tr[data-revision="3"]')).toContain("redeploy of #1");
   await page.waitForSelector(".failing:empty", { state: "attached" });
   await page.click("#action-reconcile");
   await page.waitForSelector("#announcer:has-text('Reconcile requested')");
@@ -190,6 +192,55 @@ test("delete asks for the name, says what the deletion policy will do, and the p
   await page.waitForSelector('tr[data-project="storefront"]');
   expect(await page.$('tr[data-project="shopfront"]')).toBeNull();
   expect(await sameDocument()).toBe(true);
+});
+
+test("an admin creates a tenant and a key shown once; that key sees its own projects only", async () => {
+  const tenants = await t.http("GET", "/v1/tenants");
+  if (tenants.status === 404) {
+    // An operator without tenants: no tenant page, no tenant column.
+    expect(await page.isHidden("#nav-tenants")).toBe(true);
+    expect(await page.$("th:text('Tenant')")).toBeNull();
+    return;
+  }
+  await page.waitForSelector("th:text('Tenant')");
+  await page.click("#nav-tenants");
+  await page.fill("#tenant-name", "acme");
+  await page.click("button:text('Create tenant')");
+  await page.waitForSelector('tr[data-tenant="acme"]');
+  const acme = (await t.http("GET", "/v1/tenants")).body.items.find((x: { name: string }) => x.name === "acme");
+  expect(await page.textContent('tr[data-tenant="acme"] code')).toBe(acme.externalId);
+  await page.click('button[aria-label="Keys of acme"]');
+  await page.waitForSelector("#keys-title:text('Keys of acme')");
+  await page.fill("#key-name", "ci");
+  await page.selectOption("#key-scope", "write");
+  await page.click("button:text('Create key')");
+  const key = (await page.textContent("#new-key-value"))!;
+  await page.click('button[aria-label="Copy new key"]');
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+  await page.waitForSelector("#tenant-keys tbody tr");
+  expect(await page.$$eval("#tenant-keys tbody tr", (rows) => rows.map((r) => [...r.children].slice(0, 2).map((c) => c.textContent).join(" ")))).toEqual(["ci write"]);
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, "dashboard-tenants.png", true);
+
+  // A project of acme's (in an account of its own); the admin's filter shows it alone.
+  const other = "arn:aws:iam::210987654321:role/LangGraphCloudOperatorRole";
+  expect((await t.http("POST", "/v1/projects", { name: "acme-bot", region: REGION, roleArn: other }, { "x-tenant-id": acme.id })).status).toBe(201);
+  await page.click("nav a:text('Projects')");
+  await page.waitForSelector('tr[data-project="acme-bot"] td.tenant:text("acme")');
+  await page.selectOption("#tenant-filter", acme.id);
+  await expect.poll(() => page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project))).toEqual(["acme-bot"]);
+
+  // The key shown once signs in as acme: its projects only, its external ID in the create form.
+  await page.click("#sign-out");
+  await page.fill("input[name=token]", key);
+  await page.click("button[type=submit]");
+  await page.waitForSelector('tr[data-project="acme-bot"]');
+  expect(await page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project))).toEqual(["acme-bot"]);
+  expect(await page.$("th:text('Tenant')")).toBeNull();
+  await page.click("a.button:text('New project')");
+  await expect.poll(() => page.textContent("#tenant-external-id")).toBe(acme.externalId);
+  expect(await page.$(field("externalId"))).toBeNull();
+  expect(await seriousViolations(page)).toEqual([]);
 });
 
 test("signing out forgets the key; the page ran without a script error", async () => {
