@@ -27,8 +27,10 @@ export async function request(path, { method = "GET", body, headers = {} } = {})
   const res = await fetch(path, {
     method,
     headers: {
-      authorization: `Bearer ${session.token}`, accept: "application/json",
-      ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers,
+      authorization: `Bearer ${session.token}`,
+      accept: "application/json",
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
@@ -42,7 +44,8 @@ export async function request(path, { method = "GET", body, headers = {} } = {})
 export const api = async (path, opts) => (await request(path, opts)).body;
 
 /** A route this operator does not serve (yet): the page leaves out what needs it instead of failing. */
-export const isMissingRoute = (err) => err instanceof ApiError && (err.status === 404 || err.status === 405) && /^no route/.test(err.detail);
+export const isMissingRoute = (err) =>
+  err instanceof ApiError && (err.status === 404 || err.status === 405) && /^no route/.test(err.detail);
 
 export async function allPages(path) {
   const items = [];

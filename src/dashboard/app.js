@@ -113,12 +113,37 @@ function render() {
 // ---- signing in ----
 
 function renderLogin(message) {
-  const input = h("input", { id: "token", type: "password", name: "token", autocomplete: "off", placeholder: "byoc_…", required: true });
-  const form = h("form", { class: "login", "aria-labelledby": "login-title", onsubmit: (e) => { e.preventDefault(); void signIn(input.value.trim()); } },
+  const input = h("input", {
+    id: "token",
+    type: "password",
+    name: "token",
+    autocomplete: "off",
+    placeholder: "byoc_…",
+    required: true,
+  });
+  const form = h(
+    "form",
+    {
+      class: "login",
+      "aria-labelledby": "login-title",
+      onsubmit: (e) => {
+        e.preventDefault();
+        void signIn(input.value.trim());
+      },
+    },
     h("h1", { id: "login-title" }, "Sign in"),
-    h("p", {}, "Paste an API key: an admin key (", h("code", {}, "npm start"), " prints one) sees every tenant, a tenant's key its own projects."),
+    h(
+      "p",
+      {},
+      "Paste an API key: an admin key (",
+      h("code", {}, "npm start"),
+      " prints one) sees every tenant, a tenant's key its own projects.",
+    ),
     message ? h("p", { class: "error", role: "alert" }, message) : null,
-    h("label", { for: "token" }, "API key"), input, h("button", { type: "submit", class: "primary" }, "Sign in"));
+    h("label", { for: "token" }, "API key"),
+    input,
+    h("button", { type: "submit", class: "primary" }, "Sign in"),
+  );
   main().replaceChildren(form);
   input.focus();
 }
@@ -159,6 +184,9 @@ async function start() {
   void watchLoop(state.watch.signal);
 }
 
-window.addEventListener("hashchange", () => { if (session.token) render(); });
+window.addEventListener("hashchange", () => {
+  if (session.token) render();
+});
 document.getElementById("sign-out").addEventListener("click", () => signOut());
-if (session.token) void start(); else renderLogin();
+if (session.token) void start();
+else renderLogin();

@@ -9,7 +9,8 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat())
+    if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -18,7 +19,13 @@ export const shortImage = (uri) => uri.replace(/^[^/]*\.[^/]*\//, "");
 export const clock = (iso) => new Date(iso).toISOString().slice(11, 19);
 export function age(iso) {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  return s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.floor(s / 60)}m`
+      : s < 172800
+        ? `${Math.floor(s / 3600)}h`
+        : `${Math.floor(s / 86400)}d`;
 }
 export const phaseBadge = (phase) => h("span", { class: "phase", "data-phase": phase }, phase);
 
@@ -36,7 +43,10 @@ export function announce(text, kind = "ok") {
 export function copyButton(text, label) {
   const button = h("button", { type: "button", class: "copy", "aria-label": `Copy ${label}` }, "Copy");
   // The spoken name follows the visible text, so both always say the same thing.
-  const say = (visible, spoken) => { button.textContent = visible; button.setAttribute("aria-label", spoken); };
+  const say = (visible, spoken) => {
+    button.textContent = visible;
+    button.setAttribute("aria-label", spoken);
+  };
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text());
@@ -57,7 +67,8 @@ const drawn = new WeakMap();
 export function redraw(el, signature, build) {
   if (drawn.get(el) === signature) return;
   drawn.set(el, signature);
-  const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.dataset.focusKey : undefined;
+  const focused =
+    document.activeElement && el.contains(document.activeElement) ? document.activeElement.dataset.focusKey : undefined;
   el.replaceChildren(...[build()].flat().filter((c) => c !== null && c !== undefined && c !== false));
   if (focused) el.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
 }

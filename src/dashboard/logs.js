@@ -5,8 +5,14 @@ import { api, projectPath, Unauthorized } from "./api.js";
 
 const LOG_POLL_MS = 5000;
 const logKey = (l) => `${l.timestamp}|${l.stream}|${l.message}`;
-const logLine = (l) => h("div", { class: "line", "data-service": l.service },
-  h("time", {}, clock(l.timestamp)), h("span", { class: "source" }, l.service), h("span", {}, l.message));
+const logLine = (l) =>
+  h(
+    "div",
+    { class: "line", "data-service": l.service },
+    h("time", {}, clock(l.timestamp)),
+    h("span", { class: "source" }, l.service),
+    h("span", {}, l.message),
+  );
 
 export function logPanel(projectId, onUnauthorized) {
   const box = h("div", { class: "logs", tabindex: "0", role: "log", "aria-label": "container logs" });
@@ -43,7 +49,8 @@ export function logPanel(projectId, onUnauthorized) {
       for (const [k, t] of s.seen) if (t < s.newest - 20_000) s.seen.delete(k);
       while (box.childElementCount > 300) box.firstElementChild.remove();
       if (fresh.length) box.scrollTop = box.scrollHeight;
-      if (box.childElementCount === 0) box.replaceChildren(h("p", { class: "muted" }, "No log lines in the last 10 minutes."));
+      if (box.childElementCount === 0)
+        box.replaceChildren(h("p", { class: "muted" }, "No log lines in the last 10 minutes."));
       else if (fresh.length) box.querySelector(":scope > p.muted")?.remove();
     } catch (err) {
       if (err instanceof Unauthorized) onUnauthorized();
@@ -52,8 +59,11 @@ export function logPanel(projectId, onUnauthorized) {
     }
   }
 
-  const select = h("select", { id: "log-service", "aria-label": "service whose logs to show" },
-    ["", "api", "queue", "redis"].map((v) => h("option", { value: v }, v || "all services")));
+  const select = h(
+    "select",
+    { id: "log-service", "aria-label": "service whose logs to show" },
+    ["", "api", "queue", "redis"].map((v) => h("option", { value: v }, v || "all services")),
+  );
   select.addEventListener("change", () => {
     Object.assign(s, { service: select.value, seen: new Map(), newest: null });
     box.replaceChildren();
@@ -63,6 +73,9 @@ export function logPanel(projectId, onUnauthorized) {
   s.timer = setInterval(poll, LOG_POLL_MS);
   return {
     section: h("section", { "aria-labelledby": "logs-title" }, h("h2", { id: "logs-title" }, "Logs ", select), box),
-    close() { s.closed = true; clearInterval(s.timer); },
+    close() {
+      s.closed = true;
+      clearInterval(s.timer);
+    },
   };
 }

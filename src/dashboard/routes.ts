@@ -6,10 +6,12 @@ import type { FastifyPluginAsync } from "fastify";
 import { readFileSync } from "node:fs";
 import { PUBLIC } from "../api/access.js";
 
+/** The page's modules, named one by one: nothing else in this folder (this file, say) is ever served. */
+const MODULES = ["app", "actions", "api", "create", "dom", "edit", "fields", "list", "logs", "project", "projectViews", "state", "tenants"];
+
 const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  ...Object.fromEntries(["app", "actions", "api", "create", "dom", "edit", "fields", "list", "logs", "project", "state", "tenants"]
-    .map((m) => [`/${m}.js`, { file: `${m}.js`, type: "text/javascript; charset=utf-8" }])),
+  ...Object.fromEntries(MODULES.map((m) => [`/${m}.js`, { file: `${m}.js`, type: "text/javascript; charset=utf-8" }])),
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 };
 

@@ -42,19 +42,25 @@ test("a refused key is said so; the accepted one is kept across visits", async (
 });
 
 test("projects created through the API appear and turn Ready on the list without a reload", async () => {
-  await page.evaluate(() => { (window as unknown as { sameDocument: boolean }).sameDocument = true; });
+  await page.evaluate(() => {
+    (window as unknown as { sameDocument: boolean }).sameDocument = true;
+  });
   expect((await t.http("POST", "/v1/projects", projectBody("storefront", { image: image("v1") }))).status).toBe(201);
   const row = 'tr[data-project="storefront"]';
   await page.waitForSelector(`${row}[data-phase="Ready"]`, { timeout: 30_000 });
   expect(await sameDocument()).toBe(true);
-  const chips = await page.$$eval(`${row} .chip`, (els) => els.map((c) => `${c.textContent}=${(c as HTMLElement).dataset.status}`));
+  const chips = await page.$$eval(`${row} .chip`, (els) =>
+    els.map((c) => `${c.textContent}=${(c as HTMLElement).dataset.status}`),
+  );
   expect(chips.length).toBeGreaterThanOrEqual(7);
   expect(chips.every((c) => c.endsWith("=True"))).toBe(true);
   expect(await page.textContent(`${row} .revision`)).toBe("#1 DEPLOYED · agent:v1");
   // Two more, for the picture: one with no revision yet, one whose image never passes its health check.
   await t.http("POST", "/v1/projects", projectBody("analytics"));
   await t.http("POST", "/v1/projects", projectBody("canary", { image: image("fail-healthcheck") }));
-  await page.waitForSelector('tr[data-project="analytics"] .chip[data-status="True"]:text("Database")', { timeout: 30_000 });
+  await page.waitForSelector('tr[data-project="analytics"] .chip[data-status="True"]:text("Database")', {
+    timeout: 30_000,
+  });
   await page.waitForSelector('tr[data-project="canary"] .revision:text("DEPLOY_FAILED")', { timeout: 30_000 });
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, "dashboard.png");
@@ -66,7 +72,9 @@ test("the create form shows the API's errors next to the fields they name, then 
   // The Terraform inputs follow what is typed: the role's name and the external ID.
   await page.fill(field("roleArn"), "arn:aws:iam::123456789012:role/LangGraphCloudOperatorRole-shop");
   await page.fill(field("externalId"), "sandbox-external-id");
-  await expect.poll(() => page.textContent("#terraform-inputs")).toContain('operator_role_name          = "LangGraphCloudOperatorRole-shop"');
+  await expect
+    .poll(() => page.textContent("#terraform-inputs"))
+    .toContain('operator_role_name          = "LangGraphCloudOperatorRole-shop"');
   expect(await page.textContent("#terraform-inputs")).toContain('external_id                 = "sandbox-external-id"');
   await page.click('button[aria-label="Copy Terraform inputs"]');
   await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toContain('module "langgraph_byoc"');
@@ -127,7 +135,11 @@ test("a stale edit says someone else changed the project, shows the difference a
   await page.click("#action-panel button:text('Save')");
   await page.waitForSelector("#announcer:has-text('generation 3')");
   const saved = (await t.http("GET", "/v1/projects/shopfront")).body;
-  expect([saved.deletionPolicy, saved.env, saved.generation]).toEqual(["delete", { LOG_LEVEL: "debug", FROM_ELSEWHERE: "1" }, 3]);
+  expect([saved.deletionPolicy, saved.env, saved.generation]).toEqual([
+    "delete",
+    { LOG_LEVEL: "debug", FROM_ELSEWHERE: "1" },
+    3,
+  ]);
 });
 
 test("a deploy made with the keyboard alone fails its health checks, and the page says why", async () => {
@@ -148,7 +160,8 @@ test("a deploy made with the keyboard alone fails its health checks, and the pag
   await page.waitForSelector('tr[data-revision="2"][data-status="DEPLOY_FAILED"]', { timeout: 30_000 });
   await page.waitForSelector(".failing h2:text('Failing rollout')");
   const events = await t.events("shopfront");
-  const why = events.filter((e) => e.reason === "TaskFailed").at(-1) ?? events.filter((e) => e.reason === "RolloutFailed").at(-1);
+  const why =
+    events.filter((e) => e.reason === "TaskFailed").at(-1) ?? events.filter((e) => e.reason === "RolloutFailed").at(-1);
   expect(why).toBeDefined();
   await expect.poll(() => page.textContent(".failing")).toContain(why!.message);
   expect(await page.textContent('tr[data-revision="1"] .marks')).toBe("active");
@@ -165,7 +178,8 @@ test("rolling back to revision 1 deploys its image again as revision 3, live", a
   expect(revisions[0].image).toBe(image("v1", "shop"));
   await expect.poll(() => page.textContent('tr[data-revision="3"] .marks')).toBe("activelatest");
   // An operator with the redeploy route records what the revision redeploys; the page says so.
-  if (revisions[0].redeployOf !== undefined) expect(await page.textContent('tr[data-revision="3"]')).toContain("redeploy of #1");
+  if (revisions[0].redeployOf !== undefined)
+    expect(await page.textContent('tr[data-revision="3"]')).toContain("redeploy of #1");
   await page.waitForSelector(".failing:empty", { state: "attached" });
   await page.click("#action-reconcile");
   await page.waitForSelector("#announcer:has-text('Reconcile requested')");
@@ -218,24 +232,46 @@ test("an admin creates a tenant and a key shown once; that key sees its own proj
   await page.click('button[aria-label="Copy new key"]');
   await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(key);
   await page.waitForSelector("#tenant-keys tbody tr");
-  expect(await page.$$eval("#tenant-keys tbody tr", (rows) => rows.map((r) => [...r.children].slice(0, 2).map((c) => c.textContent).join(" ")))).toEqual(["ci write"]);
+  expect(
+    await page.$$eval("#tenant-keys tbody tr", (rows) =>
+      rows.map((r) =>
+        [...r.children]
+          .slice(0, 2)
+          .map((c) => c.textContent)
+          .join(" "),
+      ),
+    ),
+  ).toEqual(["ci write"]);
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, "dashboard-tenants.png", true);
 
   // A project of acme's (in an account of its own); the admin's filter shows it alone.
   const other = "arn:aws:iam::210987654321:role/LangGraphCloudOperatorRole";
-  expect((await t.http("POST", "/v1/projects", { name: "acme-bot", region: REGION, roleArn: other }, { "x-tenant-id": acme.id })).status).toBe(201);
+  expect(
+    (
+      await t.http(
+        "POST",
+        "/v1/projects",
+        { name: "acme-bot", region: REGION, roleArn: other },
+        { "x-tenant-id": acme.id },
+      )
+    ).status,
+  ).toBe(201);
   await page.click("nav a:text('Projects')");
   await page.waitForSelector('tr[data-project="acme-bot"] td.tenant:text("acme")');
   await page.selectOption("#tenant-filter", acme.id);
-  await expect.poll(() => page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project))).toEqual(["acme-bot"]);
+  await expect
+    .poll(() => page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project)))
+    .toEqual(["acme-bot"]);
 
   // The key shown once signs in as acme: its projects only, its external ID in the create form.
   await page.click("#sign-out");
   await page.fill("input[name=token]", key);
   await page.click("button[type=submit]");
   await page.waitForSelector('tr[data-project="acme-bot"]');
-  expect(await page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project))).toEqual(["acme-bot"]);
+  expect(await page.$$eval("tr[data-project]", (rows) => rows.map((r) => (r as HTMLElement).dataset.project))).toEqual([
+    "acme-bot",
+  ]);
   expect(await page.$("th:text('Tenant')")).toBeNull();
   await page.click("a.button:text('New project')");
   await expect.poll(() => page.textContent("#tenant-external-id")).toBe(acme.externalId);
