@@ -92,6 +92,13 @@ export function renderCreate(navigate) {
     const v = (name) => form.querySelector(`[data-field=${name}]`)?.value.trim();
     const id = v("externalId") || chosenTenant(form)?.externalId || "";
     extId.textContent = id || "(give one in the form)";
+    // Left empty, region and role come from the tenant's defaults: the placeholders say which.
+    const tenant = chosenTenant(form);
+    for (const [name, value] of [["region", tenant?.defaultRegion], ["roleArn", tenant?.defaultRoleArn]]) {
+      const input = form.querySelector(`[data-field=${name}]`);
+      input.dataset.placeholder ??= input.placeholder;
+      input.placeholder = value ? `default: ${value}` : input.dataset.placeholder;
+    }
     tf.textContent = terraformInputs(id, v("roleArn"), v("region"));
   };
   form.addEventListener("input", refresh);

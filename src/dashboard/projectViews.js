@@ -167,6 +167,17 @@ export function planView(plan, error) {
   ];
 }
 
+/**
+ * A TaskFailed message reads "task … stopped: <reason>; container … exited with code …; last log lines:
+ * a | b | c": the reason as a sentence and the task's last lines one per line, as it logged them.
+ */
+function failureText(message) {
+  const at = message.indexOf("; last log lines: ");
+  if (at < 0) return h("p", { class: "failure" }, message);
+  const lines = message.slice(at + "; last log lines: ".length).split(" | ");
+  return h("div", {}, h("p", { class: "failure" }, message.slice(0, at)), h("pre", { class: "last-lines" }, lines.join("\n")));
+}
+
 /** A failing rollout, explained: the tasks' stopped reasons and last lines (TaskFailed), or the failure. */
 export function failingView(s, events, revisions) {
   const services = s?.conditions?.find((c) => c.type === "ServicesReady");
@@ -194,7 +205,7 @@ export function failingView(s, events, revisions) {
           { "data-reason": e.reason },
           h("time", { datetime: e.createdAt }, clock(e.createdAt)),
           " ",
-          h("pre", {}, e.message),
+          failureText(e.message),
         ),
       ),
     ),
