@@ -1,7 +1,8 @@
 // The project spec (SPEC §3) as form controls, shared by the create and edit forms. Each control names
 // the API field path it sets (data-field), which is also the path a problem+json error names in
-// `errors[].field`: the error is shown next to the control it is about. The forms do no validation of
-// their own (novalidate): the API's answer is the one truth, shown where the user looks.
+// `errors[].field`: the error is shown next to the control it is about. The forms check nothing the API
+// checks (novalidate; only NAME=value lines are read here): its answer is the one truth, shown where the
+// user looks, so the page can never accept or refuse what the API would not.
 import { h } from "./dom.js";
 
 const CPU = ["256", "512", "1024", "2048", "4096", "8192", "16384"];
