@@ -9,7 +9,7 @@ export function h(tag, attrs = {}, ...children) {
     if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat())
+  for (const c of children.flat(Infinity))
     if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
@@ -69,6 +69,6 @@ export function redraw(el, signature, build) {
   drawn.set(el, signature);
   const focused =
     document.activeElement && el.contains(document.activeElement) ? document.activeElement.dataset.focusKey : undefined;
-  el.replaceChildren(...[build()].flat().filter((c) => c !== null && c !== undefined && c !== false));
+  el.replaceChildren(...[build()].flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   if (focused) el.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
 }

@@ -186,16 +186,22 @@ export function failingView(s, events, revisions) {
     newest?.status === "DEPLOY_FAILED" ||
     (services?.status === "False" && /Fail|Crash|Unhealthy|Stopped/.test(services.reason));
   if (!failing) return [];
-  const tasks = events.filter((e) => e.reason === "TaskFailed").slice(0, 3);
+  // Only this rollout's stopped tasks: an earlier failure, since rolled back, is history (in Events).
+  const since = newest ? Date.parse(newest.createdAt) : 0;
+  const tasks = events.filter((e) => e.reason === "TaskFailed" && Date.parse(e.createdAt) >= since).slice(0, 3);
   const shown = tasks.length ? tasks : events.filter((e) => e.reason === "RolloutFailed").slice(0, 1);
+  const what = newest ? `Revision ${newest.number} (${shortImage(newest.image)})` : "The rollout";
   return [
     h("h2", { id: "failing-title" }, "Failing rollout"),
-    newest?.status === "DEPLOY_FAILED"
-      ? h("p", {}, `Revision ${newest.number} (${shortImage(newest.image)}) failed: ${newest.message}`)
-      : null,
-    services?.status === "False"
-      ? h("p", { class: "condition-message" }, `ServicesReady: ${services.reason}: ${services.message}`)
-      : null,
+    // The tasks' own words say it all when the operator reports them; the summaries would repeat them.
+    tasks.length
+      ? h("p", {}, `${what} does not start: its tasks stopped.`)
+      : [
+          newest?.status === "DEPLOY_FAILED" ? h("p", {}, `${what} failed: ${newest.message}`) : null,
+          services?.status === "False"
+            ? h("p", { class: "condition-message" }, `ServicesReady: ${services.reason}: ${services.message}`)
+            : null,
+        ],
     h(
       "ul",
       { class: "failures" },

@@ -164,6 +164,7 @@ test("a deploy made with the keyboard alone fails its health checks, and the pag
     events.filter((e) => e.reason === "TaskFailed").at(-1) ?? events.filter((e) => e.reason === "RolloutFailed").at(-1);
   expect(why).toBeDefined();
   await expect.poll(() => page.textContent(".failing")).toContain(why!.message);
+  expect(await page.textContent(".failing p")).toMatch(/^Revision 2 \(shop:fail-healthcheck\) (failed: |does not start)/);
   expect(await page.textContent('tr[data-revision="1"] .marks')).toBe("active");
   expect(await page.textContent('tr[data-revision="2"] .marks')).toBe("latest");
   expect(await seriousViolations(page)).toEqual([]);
