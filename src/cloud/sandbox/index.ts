@@ -10,7 +10,8 @@ import type { Pluggable } from "@smithy/types";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../names.js";
 import { SandboxCallLog } from "./calls.js";
 import { SandboxConsole } from "./console.js";
-import { checkFault, NO_FAULTS, parseFaults, type SandboxFaults } from "./faults.js";
+import { readSandboxEnv } from "../../config/sandbox.js";
+import { checkFault, NO_FAULTS, type SandboxFaults } from "./faults.js";
 import { SandboxRuntime } from "./runtime.js";
 import { timingsFor, type AccountState, type Caller } from "./state.js";
 import { MemoryStateStore, type SandboxStateStore } from "./store.js";
@@ -54,8 +55,6 @@ export interface SandboxOptions {
  */
 export const IMAGE_MODEL_DEFAULT = false;
 
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
 export class SandboxCloud {
   readonly calls: SandboxCallLog;
   readonly console: SandboxConsole;
@@ -81,34 +80,12 @@ export class SandboxCloud {
 
   /**
    * Reads BYOC_SANDBOX_DELAY_MS, BYOC_SANDBOX_EXTERNAL_ID, BYOC_SANDBOX_FAULTS
-   * ("throttle=0.2,5xx=0.05,timeout=0.02,latencyMs=50") and BYOC_SANDBOX_SEED; a bad value throws an
-   * Error whose message starts with the variable's name.
+   * ("throttle=0.2,5xx=0.05,timeout=0.02,latencyMs=50") and BYOC_SANDBOX_SEED (src/config/sandbox.ts);
+   * a bad value throws a ConfigError whose message starts with the variable's name.
    */
   static fromEnv(env: NodeJS.ProcessEnv, store?: SandboxStateStore): SandboxCloud {
-    const opts: SandboxOptions = { store };
-    const delay = env.BYOC_SANDBOX_DELAY_MS?.trim();
-    if (delay) {
-      const ms = Number(delay);
-      if (!Number.isFinite(ms) || ms < 0) throw new Error(`BYOC_SANDBOX_DELAY_MS: must be a non-negative number of milliseconds, got ${JSON.stringify(delay)}`);
-      opts.delayMs = ms;
-    }
-    const externalId = env.BYOC_SANDBOX_EXTERNAL_ID;
-    if (externalId !== undefined && externalId !== "") {
-      if (!EXTERNAL_ID.test(externalId)) throw new Error("BYOC_SANDBOX_EXTERNAL_ID: must be 2-1224 characters of letters, digits and +=,.@:/-_");
-      opts.externalId = externalId;
-    }
-    if (env.BYOC_SANDBOX_FAULTS?.trim()) opts.faults = parseFaults(env.BYOC_SANDBOX_FAULTS, "BYOC_SANDBOX_FAULTS");
-    const model = env.BYOC_SANDBOX_IMAGE_MODEL?.trim().toLowerCase();
-    if (model) {
-      if (!["on", "off", "true", "false", "1", "0"].includes(model)) throw new Error(`BYOC_SANDBOX_IMAGE_MODEL: must be on or off, got ${JSON.stringify(model)}`);
-      opts.imageModel = ["on", "true", "1"].includes(model);
-    }
-    const seed = env.BYOC_SANDBOX_SEED?.trim();
-    if (seed) {
-      if (!/^\d{1,10}$/.test(seed)) throw new Error(`BYOC_SANDBOX_SEED: must be a non-negative integer, got ${JSON.stringify(seed)}`);
-      opts.seed = Number(seed);
-    }
-    return new SandboxCloud(opts);
+    const { delayMs, externalId, faults, seed, imageModel } = readSandboxEnv(env);
+    return new SandboxCloud({ store, delayMs, externalId, faults, seed, imageModel });
   }
 
   /** Plugs the sandbox beneath a real SDK client (idempotent) and returns the client. */
