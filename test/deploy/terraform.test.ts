@@ -4,7 +4,9 @@
 // a renamed security group or a sixth managed policy in the .tf fails here, not in a customer account.
 import { convertFiles } from "@cdktn/hcl2json";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -109,8 +111,39 @@ describe("customer-account module: the role the operator assumes", () => {
       { test: "StringEquals", variable: "sts:ExternalId", values: [expr("var.external_id")] },
     ]);
     expect(output("external_id")).toBe(expr("var.external_id"));
-    expect(variable("external_id")?.validation).toBeDefined();
-    expect(variable("control_plane_principal_arn")?.validation).toBeDefined();
+  });
+
+  // The module's own validation conditions, evaluated by Terraform itself (`terraform console` needs no
+  // providers): a typo in a variable is refused at plan time, not found as AccessDenied in production.
+  const validations: Array<{ variable: string; value: string; accepted: boolean }> = [
+    { variable: "external_id", value: "sandbox-external-id", accepted: true },
+    { variable: "external_id", value: "byoc-0123456789abcdef0123456789abcdef", accepted: true },
+    { variable: "external_id", value: "x", accepted: false },
+    { variable: "external_id", value: "has space", accepted: false },
+    { variable: "external_id", value: "a".repeat(1225), accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:role/byoc-operator", accepted: true },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:root", accepted: true },
+    { variable: "control_plane_principal_arn", value: "*", accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::1111:root", accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:group/admins", accepted: false },
+  ];
+  it("refuses external IDs STS would refuse and principals that are not an IAM role, user or account", () => {
+    const condition = (name: string) => {
+      const c = (variable(name)?.validation as Body[] | undefined)?.[0]?.condition as string | undefined;
+      if (!c?.startsWith("${")) throw new Error(`variable ${name} has no validation condition`);
+      return c.slice(2, -1);
+    };
+    const lines = validations.map((v) => condition(v.variable).replaceAll(`var.${v.variable}`, JSON.stringify(v.value)));
+    const empty = mkdtempSync(path.join(tmpdir(), "byoc-tf-console-"));
+    try {
+      // Read from a pipe, the console evaluates its whole input as one expression: one list of them all.
+      const run = spawnSync("terraform", ["console"], { cwd: empty, input: `jsonencode([${lines.join(", ")}])\n`, encoding: "utf8" });
+      if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") expect.fail("terraform is needed on PATH (CI has it)");
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(JSON.parse(run.stdout.trim()))).toEqual(validations.map((v) => v.accepted));
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("has exactly the five managed policies the operator is built against, and one inline policy for what they lack", () => {
