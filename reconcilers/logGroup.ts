@@ -12,7 +12,7 @@ import { done, mutableFactTtlMs } from "./types.js";
 export const RETENTION_DAYS = 30;
 
 /**
- * Retention is a nicety, not a prerequisite: none of the five managed policies SPEC §4 gives the role
+ * Retention is a nicety, not a prerequisite: none of the five managed policies docs/reference.md §9 gives the role
  * grants logs:PutRetentionPolicy (or logs:TagResource, which tags on CreateLogGroup need). Without them
  * the group is still created and used; a Warning says why retention is not managed.
  */

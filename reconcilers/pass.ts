@@ -1,4 +1,4 @@
-// One reconcile pass over one project: the steps of SPEC §5 in order (credentials → network → secrets
+// One reconcile pass over one project: the steps of docs/reference.md §5 in order (credentials → network → secrets
 // → database → cluster/log group → task definitions → services → rollout), or the deletion steps in
 // reverse. Each step plans, then its actions are applied (or only listed, for a dry run). The pass stops
 // at the first step that is not done; the engine turns the step outcomes into conditions and a requeue.

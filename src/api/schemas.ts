@@ -1,4 +1,4 @@
-// Request and response schemas of the admin API (SPEC §7). The same objects validate requests (ajv,
+// Request and response schemas of the admin API (docs/reference.md §7). The same objects validate requests (ajv,
 // through Fastify) and generate /openapi.json, so the document cannot disagree with the server.
 import { Type, type Static } from "typebox";
 import { ROLE_ARN_PATTERN } from "../cloud/names.js";

@@ -1,4 +1,4 @@
-// The admin API (SPEC §7) on Fastify. It reads and writes rows only; the engine is woken through
+// The admin API (docs/reference.md §7) on Fastify. It reads and writes rows only; the engine is woken through
 // NOTIFY by the store, never called directly.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";

@@ -1,4 +1,4 @@
-// Rows → the JSON shapes of SPEC §7. Secret values never pass through here: only their names.
+// Rows → the JSON shapes of docs/reference.md §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
 import { replicasRun } from "../model/project.js";

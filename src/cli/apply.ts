@@ -97,7 +97,7 @@ async function create(ctx: Context, file: ProjectFile, dryRun: boolean): Promise
   if (dryRun) return result;
   const r = await ctx.client.request<ProjectView>("POST", "/v1/projects", { body: file });
   result.generation = r.body.generation;
-  if (file.image) result.revision = 1; // an image on create is revision 1 (SPEC §3)
+  if (file.image) result.revision = 1; // an image on create is revision 1 (docs/reference.md §3)
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-// Names and tags of SPEC §4, shared by the reconcilers, the sandbox, the Terraform module's test and the docs.
+// Names and tags of docs/reference.md §4, shared by the reconcilers, the sandbox, the Terraform module's test and the docs.
 // Changing one here is a breaking change for every customer account already prepared.
 
 export const CLUSTER_NAME = "langgraph-cloud-cluster";
@@ -11,7 +11,7 @@ export const DB_SUBNET_GROUP_NAME = "langgraph-cloud-db-subnet-group";
 export const TASK_EXECUTION_ROLE_NAME = "LangGraphCloudECSTaskExecutionRole";
 /** The Cloud Map private DNS namespace the api and queue find their Redis in. */
 export const REDIS_NAMESPACE_NAME = "langgraph-cloud-redis";
-/** The inline policy on the operator role: what the managed policies lack (SPEC §4). */
+/** The inline policy on the operator role: what the managed policies lack (docs/reference.md §4). */
 export const OPERATOR_INLINE_POLICY_NAME = "langgraph-cloud-operator-extras";
 /** The service-linked role ELB needs before the first load balancer of an account; AWS names it. */
 export const ELB_SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForElasticLoadBalancing";
@@ -45,7 +45,7 @@ export const SERVICE_ROLES: readonly ServiceRole[] = ["api", "queue", "redis"];
 const ELB_NAME_MAX = 32;
 
 /**
- * `alb(<p>)` of SPEC §4: `lg-<p>` when it fits ELBv2's 32 characters, else `lg-` + the first 22
+ * `alb(<p>)` of docs/reference.md §4: `lg-<p>` when it fits ELBv2's 32 characters, else `lg-` + the first 22
  * characters of `<p>` + `-` + the first 6 hex digits of sha256(`<p>`), so two long names that share
  * a prefix still differ. A 22-character prefix may end in a hyphen; the hash after it keeps the name valid.
  */
@@ -72,7 +72,7 @@ export const projectNames = (p: string) => ({
   scalingPolicy: (role: "api" | "queue", metric: "cpu" | "memory") => `lg-${p}-${role}-${metric}`,
 });
 
-/** The partitions a project may live in (SPEC §3); a role ARN names one, a region belongs to one. */
+/** The partitions a project may live in (docs/reference.md §3); a role ARN names one, a region belongs to one. */
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 export type Partition = (typeof PARTITIONS)[number];
 

@@ -80,7 +80,7 @@ export interface EventRecord {
 
 const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1 };
 
-/** SPEC §3 defaults, applied on create; prod changes the DB class and the API replica count. */
+/** docs/reference.md §3 defaults, applied on create; prod changes the DB class and the API replica count. */
 export function withDefaults(input: {
   deploymentType?: DeploymentType;
   database?: Partial<DatabaseSpec> & { uri?: string };

@@ -1,4 +1,4 @@
-// /openapi.json is the contract clients are generated from: OpenAPI 3.1, every SPEC §7 route the server
+// /openapi.json is the contract clients are generated from: OpenAPI 3.1, every docs/reference.md §7 route the server
 // answers, and request schemas that accept and refuse exactly what the server does.
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await api?.close(); });
 
-/** SPEC §7, plus the token routes the CLI mints and revokes with. */
+/** docs/reference.md §7, plus the token routes the CLI mints and revokes with. */
 const SPEC_ROUTES = [
   ["POST", "/v1/projects"], ["GET", "/v1/projects"],
   ["GET", "/v1/projects/{idOrName}"], ["PATCH", "/v1/projects/{idOrName}"], ["DELETE", "/v1/projects/{idOrName}"],
@@ -58,7 +58,7 @@ describe("the OpenAPI document", () => {
     expect(operation(method, path)).toBeDefined();
   });
 
-  it("lists every SPEC §7 route the server answers, and no /v1 route it does not", async () => {
+  it("lists every docs/reference.md §7 route the server answers, and no /v1 route it does not", async () => {
     for (const [method, path] of SPEC_ROUTES) {
       expect.soft(operation(method, path) !== undefined, `${method} ${path}`).toBe(await serverRoutes(method, path));
     }

@@ -1,5 +1,5 @@
 // The customer-account Terraform module creates what the operator later discovers by name and tag
-// (SPEC §4). providers cannot be downloaded here, so instead of `terraform validate` this reads the
+// (docs/reference.md §9). providers cannot be downloaded here, so instead of `terraform validate` this reads the
 // HCL with the Go HCL parser (compiled to wasm) and checks the module against src/cloud/names.ts:
 // a renamed security group or a sixth managed policy in the .tf fails here, not in a customer account.
 import { convertFiles } from "@cdktn/hcl2json";

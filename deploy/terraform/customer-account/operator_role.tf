@@ -1,4 +1,4 @@
-# The role the byoc-operator control plane assumes in this account (SPEC §4). Only the control
+# The role the byoc-operator control plane assumes in this account (docs/reference.md §9). Only the control
 # plane's principal may assume it, and only with the agreed external ID, so another customer of the
 # same control plane cannot trick it into acting here (the confused-deputy problem).
 

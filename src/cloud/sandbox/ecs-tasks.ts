@@ -1,6 +1,6 @@
 // One ECS task's life on Fargate, simulated: placed in one of the service's subnets, PROVISIONING →
 // PENDING → RUNNING → healthy over `taskStart`, writing to its awslogs streams while it runs.
-// SPEC §2: an image whose tag begins with `fail` never passes its health check (or, without one, its
+// docs/reference.md §2: an image whose tag begins with `fail` never passes its health check (or, without one, its
 // essential container exits). As on Fargate, a task fails to start when its awslogs group is missing
 // (unless awslogs-create-group) or a secret it references is missing, scheduled for deletion, or
 // lacks the JSON key asked for. With the image model on (image-model.ts), a LangGraph container that
@@ -21,7 +21,7 @@ interface ContainerDef {
 
 const containersOf = (td: EcsTaskDefinition | undefined) => (td?.spec.containerDefinitions ?? []) as ContainerDef[];
 
-/** SPEC §2: an image whose tag begins with `fail` never becomes healthy. Digests never fail. */
+/** docs/reference.md §2: an image whose tag begins with `fail` never becomes healthy. Digests never fail. */
 export function imageFails(image: string | undefined): boolean {
   if (!image || image.includes("@")) return false;
   const tag = image.slice(image.lastIndexOf("/") + 1).split(":")[1];

@@ -1,5 +1,5 @@
 // The sandbox cloud: a simulated AWS that the operator's real SDK v3 clients talk to in sandbox mode
-// (SPEC §2), plugged beneath each client as a middleware so the operator's code path is the one it
+// (docs/reference.md §2), plugged beneath each client as a middleware so the operator's code path is the one it
 // runs against AWS. It models the operations the operator makes (STS, EC2 discovery, RDS, Secrets
 // Manager, ECS, CloudWatch Logs and metrics, Elastic Load Balancing v2, Cloud Map, Application Auto
 // Scaling, ACM) with AWS's error codes and shapes, a model of the LangGraph image, asynchronous

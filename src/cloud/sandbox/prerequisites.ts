@@ -1,4 +1,4 @@
-// What every sandbox account already holds before the operator touches it: the resources SPEC §4
+// What every sandbox account already holds before the operator touches it: the resources docs/reference.md §9
 // says the customer's Terraform module (deploy/terraform) creates (private and public subnets in two
 // zones, the LB and service security groups with their rules, the DB subnet group, the Cloud Map
 // namespace for Redis, the execution role), plus the default VPC every real

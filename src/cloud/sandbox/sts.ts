@@ -1,4 +1,4 @@
-// STS and caller identity. AssumeRole follows the SPEC §2 sandbox convention: every role in every
+// STS and caller identity. AssumeRole follows the docs/reference.md §2 sandbox convention: every role in every
 // 12-digit account exists and trusts exactly the sandbox external id; any other (or none) is refused
 // with AccessDenied as a trust-policy `sts:ExternalId` condition would. Issued session keys (ASIA…)
 // are recorded in the state store, so a daemon replica or a restarted process recognises them; base
