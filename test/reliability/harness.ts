@@ -66,6 +66,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
 }
 
+const START_TIMEOUT_MS = 60_000;
+
 /** Starts `src/main.ts` as a child process and resolves once it prints its admin API URL. */
 export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
   const dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "byoc-rel-"));
@@ -112,8 +114,8 @@ export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
     new Promise<never>((_, reject) => {
       deadline = setTimeout(() => {
         child.kill("SIGKILL");
-        reject(new Error(`daemon ${o.operatorId} did not come up in 30 s:\n${lines.slice(-30).join("\n")}`));
-      }, 30_000);
+        reject(new Error(`daemon ${o.operatorId} did not come up in ${START_TIMEOUT_MS / 1000} s:\n${lines.slice(-30).join("\n")}`));
+      }, START_TIMEOUT_MS);
     }),
   ]).finally(() => clearTimeout(deadline));
   return {
