@@ -105,7 +105,7 @@ export function withDefaults(input: {
 }
 
 /**
- * SPEC §3: prod runs at least two API replicas (reconcilers/services.ts desiredCount). The API refuses
+ * docs/reference.md §3: prod runs at least two API replicas (reconcilers/services.ts desiredCount). The API refuses
  * fewer; rows written before it did read back the count that really runs.
  */
 export function replicasRun(deploymentType: DeploymentType, resources: ResourcesSpec): ResourcesSpec {

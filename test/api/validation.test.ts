@@ -68,7 +68,7 @@ describe("POST /v1/projects with a bad body", () => {
     { reason: "secrets whose JSON exceeds 65,536 bytes", input: { secrets: { S1: "s".repeat(30_000), S2: "s".repeat(30_000), S3: "s".repeat(6_000) } }, want: "secrets" },
     { reason: "env that makes the task definition exceed 64 KiB", input: { env: { E1: "e".repeat(30_000), E2: "e".repeat(30_000), E3: "e".repeat(3_000) } }, want: "env" },
     { reason: "200 secrets whose references alone exceed 64 KiB", input: { secrets: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`SECRET_${"N".repeat(200)}_${i}`, "v"])) }, want: "env" },
-    // SPEC §3: prod runs at least two API replicas; a spec saying one would read back a count that never runs.
+    // docs/reference.md §3: prod runs at least two API replicas; a spec saying one would read back a count that never runs.
     { reason: "prod with one API replica", input: { deploymentType: "prod", resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 } } }, want: "resources.api.replicas" },
   ];
 

@@ -1,4 +1,4 @@
-// The AWS names of SPEC §4 that the operator, the sandbox and the customer's Terraform module share.
+// The AWS names of docs/reference.md §4 that the operator, the sandbox and the customer's Terraform module share.
 // alb(<p>) must always be a valid ELBv2 name (≤ 32 characters, alphanumerics and hyphens, no hyphen at
 // either end) and two projects must never share one.
 import { createHash } from "node:crypto";
@@ -38,7 +38,7 @@ describe("projectNames", () => {
     expect(projectNames("demo")[field]).toBe(want);
   });
 
-  test("scalable targets and policies follow SPEC §4", () => {
+  test("scalable targets and policies follow docs/reference.md §4", () => {
     const n = projectNames("demo");
     expect([n.scalableTarget("api"), n.scalableTarget("queue")]).toEqual(["service/langgraph-cloud-cluster/lg-demo-api", "service/langgraph-cloud-cluster/lg-demo-queue"]);
     expect([n.scalingPolicy("api", "cpu"), n.scalingPolicy("queue", "memory")]).toEqual(["lg-demo-api-cpu", "lg-demo-queue-memory"]);

@@ -1,4 +1,4 @@
-// The LangGraph image model (SPEC §4, the container contract): with it on, a task whose container
+// The LangGraph image model (docs/reference.md §4, the container contract): with it on, a task whose container
 // breaks one rule starts, logs why and stops the way the real image would, one case per rule of
 // CONTRACT; a container that keeps every rule serves; with the model off the same broken task serves
 // (today's behaviour, so the switch is visible). Real SDK clients over the sandbox.

@@ -1,4 +1,4 @@
-// An account prepared up to ingress, as the operator prepares it (SPEC §4): the ECS setup of
+// An account prepared up to ingress, as the operator prepares it (docs/reference.md §4): the ECS setup of
 // ecs-setup.ts plus the public subnets and LB security group discovered by tag and name, and helpers
 // that make the load balancer, target group and listener of a project.
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";

@@ -47,7 +47,7 @@ resource "aws_iam_role_policy_attachment" "operator" {
   policy_arn = each.value
 }
 
-# What the managed policies above lack (SPEC §4), in one inline policy. The same statements are in
+# What the managed policies above lack (docs/reference.md §9), in one inline policy. The same statements are in
 # deploy/iam/operator-role-inline-policy.json for customers who manage IAM outside Terraform;
 # test/deploy/terraform.test.ts checks the two agree. Load balancers and target groups are the
 # operator's own when they are named lg-* (src/cloud/names.ts, albName).

@@ -1,4 +1,4 @@
-// A model of the LangGraph server image (SPEC §4, "the container contract"): what the real image does
+// A model of the LangGraph server image (docs/reference.md §4, "the container contract"): what the real image does
 // with the task definition it is given, so the sandbox refuses a deployment that real AWS would run
 // but that would never serve. Each rule is one row of CONTRACT: what it checks, the stoppedReason and
 // exit code ECS would report, and the line the container would log. Rules are tried in the order the

@@ -69,7 +69,7 @@ interface AssumeRoleInput {
 export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleInput) {
   const roleArn = input.RoleArn ?? "";
   const sessionName = input.RoleSessionName ?? "";
-  // The partitions of SPEC §3 (aws, aws-cn, aws-us-gov): the session's ARNs are built in the role's.
+  // The partitions of docs/reference.md §3 (aws, aws-cn, aws-us-gov): the session's ARNs are built in the role's.
   const arn = parseRoleArn(roleArn);
   if (!arn) fail("sts", "ValidationError", `${JSON.stringify(roleArn)} is not a valid role ARN: expected arn:<partition>:iam::<12 digits>:role/<name>`);
   if (!SESSION_NAME.test(sessionName)) {
