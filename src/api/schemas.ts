@@ -139,12 +139,15 @@ export const Project = Type.Object({
 export const Revision = Type.Object({
   id: Type.String({ format: "uuid" }), projectId: Type.String({ format: "uuid" }), number: Type.Integer(),
   image: Type.String(), env: Type.Record(Type.String(), Type.String()), status: Type.String(), message: Type.String(),
+  redeployOf: Type.Union([Type.Integer(), Type.Null()], { description: "The revision this one redeployed (a roll back or forward)" }),
   createdAt: Timestamp, updatedAt: Timestamp,
 });
 export const Condition = Type.Object({
   type: Type.String(), status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
   reason: Type.String(), message: Type.String(), lastTransitionTime: Timestamp, observedGeneration: Type.Integer(),
 });
+const revisionSummary = (description: string) =>
+  Type.Union([Type.Object({ number: Type.Integer(), image: Type.String(), status: Type.String() }), Type.Null()], { description });
 export const Status = Type.Object({
   phase: Type.String(), generation: Type.Integer(), observedGeneration: Type.Integer(),
   conditions: Type.Array(Condition),
@@ -153,7 +156,8 @@ export const Status = Type.Object({
     lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     attempts: Type.Integer(), nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
   })),
-  activeRevision: Type.Union([Type.Object({ number: Type.Integer(), image: Type.String(), status: Type.String() }), Type.Null()]),
+  activeRevision: revisionSummary("The revision serving traffic: the newest DEPLOYED"),
+  latestRevision: revisionSummary("The newest revision: the one asked for"),
 });
 export const Event = Type.Object({
   id: Type.String(), type: Type.String(), reason: Type.String(), message: Type.String(),

@@ -17,7 +17,7 @@ export function projectView(p: ProjectRow) {
 export function revisionView(r: RevisionRow) {
   return {
     id: r.id, projectId: r.projectId, number: r.number, image: r.image, env: r.env, status: r.status,
-    message: r.message, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    message: r.message, redeployOf: r.redeployOf, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
 }
 
@@ -25,6 +25,7 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
   conditions: (typeof conditions.$inferSelect)[];
   resources: (typeof resourceStatus.$inferSelect)[];
   newestRevision?: RevisionRow;
+  activeRevision?: RevisionRow;
 }) {
   const order = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"];
   return {
@@ -38,9 +39,13 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
       lastError: r.lastErrorCode ? { code: r.lastErrorCode, message: r.lastErrorMessage ?? "" } : null,
       attempts: r.attempts, nextAttemptAt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
     })),
-    activeRevision: s.newestRevision ? { number: s.newestRevision.number, image: s.newestRevision.image, status: s.newestRevision.status } : null,
+    // Serving (the newest DEPLOYED) and desired (the newest): they differ during a rollout and after a failed one.
+    activeRevision: revisionSummary(s.activeRevision),
+    latestRevision: revisionSummary(s.newestRevision),
   };
 }
+
+const revisionSummary = (r: RevisionRow | undefined) => (r ? { number: r.number, image: r.image, status: r.status } : null);
 
 export function eventView(e: typeof events.$inferSelect) {
   return { id: String(e.id), type: e.type, reason: e.reason, message: e.message, resource: e.resource, createdAt: e.createdAt.toISOString() };

@@ -100,15 +100,33 @@ export async function requestReconcile(store: Store, projectId: string): Promise
   await store.db.transaction((tx) => wake(tx, projectId));
 }
 
+export class RevisionNotFoundError extends Error {}
+
+/** The next revision of a project, locked against deletion and numbered in the same transaction. */
+async function insertRevision(tx: Tx, projectId: string, r: { image: string; env: Record<string, string>; redeployOf?: number }): Promise<RevisionRow> {
+  const [p] = await tx.select({ id: projects.id, deletingAt: projects.deletingAt, name: projects.name }).from(projects).where(eq(projects.id, projectId)).for("update");
+  if (p.deletingAt) throw new ProjectDeletingError(p.name);
+  const [{ next }] = await tx.select({ next: dsql<number>`coalesce(max(${revisions.number}), 0) + 1` }).from(revisions).where(eq(revisions.projectId, projectId));
+  const [row] = await tx.insert(revisions).values({ projectId, number: Number(next), image: r.image, env: r.env, redeployOf: r.redeployOf ?? null }).returning();
+  const what = r.redeployOf === undefined ? r.image : `redeploy of revision ${r.redeployOf} (${r.image})`;
+  await event(tx, projectId, { type: "Normal", reason: "RevisionQueued", message: `revision ${row.number} queued: ${what}` });
+  await wake(tx, projectId);
+  return row;
+}
+
 export async function addRevision(store: Store, projectId: string, image: string, env: Record<string, string>): Promise<RevisionRow> {
+  return store.db.transaction((tx) => insertRevision(tx, projectId, { image, env }));
+}
+
+/**
+ * Roll back (or forward): a new revision with revision `number`'s image and env, marked as its redeploy.
+ * A new number rather than re-marking the old row, so the history reads as what happened.
+ */
+export async function redeployRevision(store: Store, projectId: string, number: number): Promise<RevisionRow> {
   return store.db.transaction(async (tx) => {
-    const [p] = await tx.select({ id: projects.id, deletingAt: projects.deletingAt, name: projects.name }).from(projects).where(eq(projects.id, projectId)).for("update");
-    if (p.deletingAt) throw new ProjectDeletingError(p.name);
-    const [{ next }] = await tx.select({ next: dsql<number>`coalesce(max(${revisions.number}), 0) + 1` }).from(revisions).where(eq(revisions.projectId, projectId));
-    const [row] = await tx.insert(revisions).values({ projectId, number: Number(next), image, env }).returning();
-    await event(tx, projectId, { type: "Normal", reason: "RevisionQueued", message: `revision ${row.number} queued: ${image}` });
-    await wake(tx, projectId);
-    return row;
+    const [source] = await tx.select().from(revisions).where(and(eq(revisions.projectId, projectId), eq(revisions.number, number)));
+    if (!source) throw new RevisionNotFoundError(`revision ${number}`);
+    return insertRevision(tx, projectId, { image: source.image, env: source.env, redeployOf: number });
   });
 }
 
@@ -124,31 +142,38 @@ export async function getRevision(store: Store, projectId: string, number: numbe
 }
 
 export async function readStatus(store: Store, projectId: string) {
-  const [conds, res, [active]] = await Promise.all([
+  const newest = (where: ReturnType<typeof eq>) => store.db.select().from(revisions).where(where).orderBy(desc(revisions.number)).limit(1);
+  const [conds, res, [latest], [active]] = await Promise.all([
     store.db.select().from(conditions).where(eq(conditions.projectId, projectId)),
     store.db.select().from(resourceStatus).where(eq(resourceStatus.projectId, projectId)).orderBy(asc(resourceStatus.kind), asc(resourceStatus.name)),
-    store.db.select().from(revisions).where(eq(revisions.projectId, projectId)).orderBy(desc(revisions.number)).limit(1),
+    newest(eq(revisions.projectId, projectId)),
+    newest(and(eq(revisions.projectId, projectId), eq(revisions.status, "DEPLOYED"))!),
   ]);
-  return { conditions: conds, resources: res, newestRevision: active as RevisionRow | undefined };
+  return { conditions: conds, resources: res, newestRevision: latest as RevisionRow | undefined, activeRevision: active as RevisionRow | undefined };
 }
 
 type StatusRows = Awaited<ReturnType<typeof readStatus>>;
 
 /**
  * A project's status in one statement, for GET /status (the API's hottest read): the project's phase and
- * generations with its conditions, per-resource status and newest revision, as readStatus returns them.
+ * generations with its conditions, per-resource status, newest revision and the one serving (the newest
+ * DEPLOYED: ECS's circuit breaker rolls a failed rollout back to it), as readStatus returns them.
  */
 export async function readProjectStatus(store: Store, idOrName: string): Promise<{ project: Pick<ProjectRow, "phase" | "generation" | "observedGeneration">; status: StatusRows } | undefined> {
   const sql = store.sql;
-  const [row] = await sql<{ phase: string; generation: number; observed_generation: number; conditions: Record<string, any>[]; resources: Record<string, any>[]; newest: Record<string, any> | null }[]>`
+  const [row] = await sql<{ phase: string; generation: number; observed_generation: number; conditions: Record<string, any>[]; resources: Record<string, any>[]; newest: Record<string, any> | null; active: Record<string, any> | null }[]>`
     SELECT p.phase, p.generation, p.observed_generation,
       (SELECT coalesce(json_agg(c), '[]') FROM conditions c WHERE c.project_id = p.id) AS conditions,
       (SELECT coalesce(json_agg(r ORDER BY r.kind, r.name), '[]') FROM resource_status r WHERE r.project_id = p.id) AS resources,
-      (SELECT row_to_json(v) FROM revisions v WHERE v.project_id = p.id ORDER BY v.number DESC LIMIT 1) AS newest
+      (SELECT row_to_json(v) FROM revisions v WHERE v.project_id = p.id ORDER BY v.number DESC LIMIT 1) AS newest,
+      (SELECT row_to_json(v) FROM revisions v WHERE v.project_id = p.id AND v.status = 'DEPLOYED' ORDER BY v.number DESC LIMIT 1) AS active
     FROM projects p WHERE ${UUID.test(idOrName) ? sql`p.id = ${idOrName}` : sql`p.name = ${idOrName}`}`;
   if (!row) return undefined;
   const date = (v: string) => new Date(v);
-  const n = row.newest;
+  const revision = (n: Record<string, any> | null): RevisionRow | undefined => n ? {
+    id: n.id, projectId: n.project_id, number: n.number, image: n.image, env: n.env, status: n.status, message: n.message,
+    redeployOf: n.redeploy_of, createdAt: date(n.created_at), updatedAt: date(n.updated_at),
+  } : undefined;
   return {
     project: { phase: row.phase, generation: row.generation, observedGeneration: row.observed_generation },
     status: {
@@ -160,10 +185,8 @@ export async function readProjectStatus(store: Store, idOrName: string): Promise
         projectId: r.project_id, kind: r.kind, name: r.name, arn: r.arn, phase: r.phase, lastErrorCode: r.last_error_code, lastErrorMessage: r.last_error_message,
         attempts: r.attempts, nextAttemptAt: r.next_attempt_at === null ? null : date(r.next_attempt_at), updatedAt: date(r.updated_at),
       })),
-      newestRevision: n ? {
-        id: n.id, projectId: n.project_id, number: n.number, image: n.image, env: n.env, status: n.status, message: n.message,
-        createdAt: date(n.created_at), updatedAt: date(n.updated_at),
-      } : undefined,
+      newestRevision: revision(row.newest),
+      activeRevision: revision(row.active),
     },
   };
 }

@@ -51,6 +51,8 @@ export const revisions = pgTable("revisions", {
   env: jsonb("env").notNull().$type<Record<string, string>>().default({}),
   status: text("status").notNull().default("QUEUED"),
   message: text("message").notNull().default(""),
+  /** The revision whose image and env this one copied (a roll back or forward); null for a new image. */
+  redeployOf: integer("redeploy_of"),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 }, (t) => [uniqueIndex("revisions_project_number_key").on(t.projectId, t.number)]);

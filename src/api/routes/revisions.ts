@@ -1,7 +1,9 @@
 // /v1/projects/{p}/revisions: the newest revision is the desired one.
 import type { FastifyPluginAsync } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { addRevision, getProject, getRevision, listRevisions, ProjectDeletingError } from "../../store/projects.js";
+import {
+  addRevision, getProject, getRevision, listRevisions, ProjectDeletingError, redeployRevision, RevisionNotFoundError,
+} from "../../store/projects.js";
 import { RESERVED_ENV } from "../../model/project.js";
 import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
@@ -10,6 +12,7 @@ import { decodeNumberCursor, encodeCursor, revisionView } from "../views.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+const deleting = () => new ProblemError(409, "Conflict", "the project is being deleted", [{ field: "(project)", message: "is being deleted" }]);
 
 export const revisionRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -33,7 +36,7 @@ export const revisionRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fast
       const r = await addRevision(deps.store, p.id, req.body.image, env);
       return reply.status(201).header("location", `/v1/projects/${p.name}/revisions/${r.number}`).send(revisionView(r));
     } catch (err) {
-      if (err instanceof ProjectDeletingError) throw new ProblemError(409, "Conflict", "the project is being deleted", [{ field: "(project)", message: "is being deleted" }]);
+      if (err instanceof ProjectDeletingError) throw deleting();
       throw err;
     }
   });
@@ -55,5 +58,21 @@ export const revisionRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fast
     const r = await getRevision(deps.store, p.id, Number(req.params.number));
     if (!r) throw notFound(`revision ${req.params.number} of ${p.name}`);
     return revisionView(r);
+  });
+
+  // Rolling back is deploying an earlier revision again, as a new one: history stays append-only and the
+  // rollout, events and status are those of any revision (SPEC §3).
+  app.post("/v1/projects/:idOrName/revisions/:number/redeploy", {
+    schema: { tags: ["revisions"], security, params: RevisionParams, response: { 201: Revision, 409: Problem, ...errors } },
+  }, async (req, reply) => {
+    const p = await project(req.params.idOrName);
+    try {
+      const r = await redeployRevision(deps.store, p.id, Number(req.params.number));
+      return reply.status(201).header("location", `/v1/projects/${p.name}/revisions/${r.number}`).send(revisionView(r));
+    } catch (err) {
+      if (err instanceof RevisionNotFoundError) throw notFound(`revision ${req.params.number} of ${p.name}`);
+      if (err instanceof ProjectDeletingError) throw deleting();
+      throw err;
+    }
   });
 };
