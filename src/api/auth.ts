@@ -14,6 +14,7 @@ import type { TenantScope } from "../store/projects.js";
 import { getTenant } from "../store/tenants.js";
 import { findKey, hashToken, KEYS_CHANNEL, touchKey } from "../store/tokens.js";
 import { ProblemError } from "./problem.js";
+import type { RouteAccess } from "./access.js";
 
 export interface StaticToken { scope: "read" | "write"; token: string }
 export type Scope = "read" | "write";
@@ -146,7 +147,8 @@ export function createAuthenticator(store: Store, staticTokens: StaticToken[]) {
   async function authenticate(req: FastifyRequest): Promise<void> {
     const key = await keyOf(presentedKey(req));
     if (!key) throw unauthorized("unknown, revoked or expired key");
-    const needs: Scope = req.method === "GET" || req.method === "HEAD" ? "read" : "write";
+    const reads = req.method === "GET" || req.method === "HEAD" || (req.routeOptions.config as RouteAccess | undefined)?.reads === true;
+    const needs: Scope = reads ? "read" : "write";
     if (needs === "write" && key.scope !== "write") {
       throw new ProblemError(403, "Forbidden", "this key has scope read; the request needs write", [{ field: "header.authorization", message: "needs scope write" }]);
     }

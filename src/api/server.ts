@@ -21,6 +21,9 @@ import { tenantRoutes } from "./routes/tenants.js";
 import { tenancyProblem } from "./tenancy.js";
 import { cloudRoutes } from "./routes/cloud.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
+import { deploymentRoutes } from "./routes/v2/deployments.js";
+import { deploymentRevisionRoutes } from "./routes/v2/revisions.js";
+import { deployLogRoutes } from "./routes/v2/deploy_logs.js";
 import type { Cloud } from "../cloud/clients.js";
 
 export interface ApiDeps {
@@ -101,6 +104,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes(deps, auth));
   await app.register(watchRoutes(deps, auth));
   await app.register(cloudRoutes(deps));
+  // The LangSmith-compatible API (SPEC §7.1), over the same store and rules.
+  await app.register(deploymentRoutes(deps));
+  await app.register(deploymentRevisionRoutes(deps));
+  await app.register(deployLogRoutes(deps));
   await app.register(dashboardRoutes);
   return app;
 }
