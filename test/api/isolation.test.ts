@@ -16,8 +16,13 @@ let pa: { id: string; name: string };
 let operations: Array<{ method: string; template: string }>;
 const tried = { requests: 0, routes: 0, leaks: 0 };
 
-interface Refs { project: string; tenant: string; key: string; adminKey: string }
-const GHOST: Refs = { project: "no-such-project", tenant: "00000000-0000-4000-8000-00000000dead", key: "00000000-0000-4000-8000-00000000beef", adminKey: "00000000-0000-4000-8000-00000000cafe" };
+/** `deployment` and `revision` are ids (the /v2 routes take no names). */
+interface Refs { project: string; tenant: string; key: string; adminKey: string; deployment: string; revision: string }
+const GHOST: Refs = {
+  project: "no-such-project", tenant: "00000000-0000-4000-8000-00000000dead", key: "00000000-0000-4000-8000-00000000beef",
+  adminKey: "00000000-0000-4000-8000-00000000cafe", deployment: "00000000-0000-4000-8000-00000000f00d", revision: "00000000-0000-4000-8000-00000000babe",
+};
+let paRevision: string;
 
 /** The object for each path parameter; a new parameter must be added here (the test says which). */
 function fill(template: string, r: Refs): string {
@@ -27,12 +32,14 @@ function fill(template: string, r: Refs): string {
       case "number": return "1";
       case "id": return template.startsWith("/v1/tokens/") ? r.adminKey : template.startsWith("/v1/tenants/") ? r.tenant : r.project;
       case "keyId": return r.key;
+      case "deployment_id": return r.deployment;
+      case "revision_id": return r.revision;
       default: throw new Error(`isolation.test.ts does not know A's object for {${param}} of ${template}; add it to fill()`);
     }
   });
 }
 /** The answer's text with the references it was asked about blanked, to compare with a ghost's. */
-const blank = (text: string, r: Refs) => [r.project, r.tenant, r.key, r.adminKey].reduce((t, x) => t.replaceAll(x, "<ref>"), text);
+const blank = (text: string, r: Refs) => [r.project, r.tenant, r.key, r.adminKey, r.deployment, r.revision].reduce((t, x) => t.replaceAll(x, "<ref>"), text);
 
 /** A valid body per operation, so that only tenancy can refuse it (a 400 would prove nothing). */
 function bodyFor(method: string, template: string): { body?: unknown; headers?: Record<string, string> } {
@@ -45,6 +52,10 @@ function bodyFor(method: string, template: string): { body?: unknown; headers?: 
     "PATCH /v1/tenants/{id}": { body: { defaultRegion: "eu-west-1" } },
     "POST /v1/tenants/{id}/keys": { body: { scope: "write" } },
     "POST /v1/tokens": { body: { name: "intruder", scope: "write" } },
+    "POST /v2/deployments": { body: { name: pa.name, source: "external_docker" } },
+    "PATCH /v2/deployments/{deployment_id}": { body: { source_revision_config: { image_uri: image("intruder") } } },
+    "POST /v1/projects/{idOrName}/deploy_logs": { body: {} },
+    "POST /v1/projects/{idOrName}/revisions/{revision_id}/deploy_logs": { body: {} },
   };
   return bodies[key] ?? {};
 }
@@ -68,17 +79,18 @@ type Res = { status: number; body: any; text: string };
 /** What B may see of A's objects: nothing; a refusal reads exactly as one for objects that do not exist. */
 function expectRefused(method: string, template: string, res: Res, ghost: Res, refs: Refs, where: string) {
   if (template === "/v1/watch") return; // a stream: its own test below
-  if (method === "GET" && (template === "/v1/projects" || template === "/v1/tenants")) {
+  if (method === "GET" && (template === "/v1/projects" || template === "/v1/tenants" || template === "/v2/deployments")) {
     expect(res.status, where).toBe(200);
-    const leaked = res.body.items.filter((x: { id: string; tenantId?: string }) => x.id === a.id || x.id === pa.id || x.tenantId === a.id);
+    const items = res.body.items ?? res.body.resources;
+    const leaked = items.filter((x: { id: string; tenantId?: string; tenant_id?: string }) => x.id === a.id || x.id === pa.id || x.tenantId === a.id || x.tenant_id === a.id);
     tried.leaks += leaked.length;
     expect(leaked, where).toEqual([]);
     return;
   }
-  if (method === "POST" && template === "/v1/projects") {
+  if (method === "POST" && (template === "/v1/projects" || template === "/v2/deployments")) {
     // B may create its own project with A's project name: names are unique per tenant, A's is untouched.
     expect(res.status, where).toBe(201);
-    expect(res.body.tenantId, where).toBe(b.id);
+    expect(res.body.tenantId ?? res.body.tenant_id, where).toBe(b.id);
     return;
   }
   const adminOnly = template.startsWith("/v1/tokens") || (method === "POST" && template === "/v1/tenants");
@@ -95,6 +107,9 @@ beforeAll(async () => {
   [a, b] = [await createTestTenant(api), await createTestTenant(api)];
   pa = await createTenantProject(api, a, { image: image("v1") });
   await createTenantProject(api, b); // B has a project of its own: its lists are not empty by accident
+  paRevision = (await api.request("GET", `/v1/projects/${pa.id}/revisions/1`, { token: a.read })).body.id;
+  // B can create through /v2 too (its region and role come from its defaults).
+  expect((await api.request("PATCH", `/v1/tenants/${b.id}`, { body: { defaultRegion: "us-east-1", defaultRoleArn: b.roleArn } })).status).toBe(200);
   const doc = await api.request("GET", "/openapi.json", { token: null });
   operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
     .filter(([template]) => /^\/v\d+\//.test(template))
@@ -117,7 +132,7 @@ describe("a second tenant's keys on every operation in the OpenAPI document", ()
       tried.routes++;
       for (const project of [pa.name, pa.id]) {
         for (const token of op.method === "GET" ? [b.read, b.write] : [b.write]) {
-          const refs: Refs = { project, tenant: a.id, key: a.readKeyId, adminKey: a.writeKeyId };
+          const refs: Refs = { project, tenant: a.id, key: a.readKeyId, adminKey: a.writeKeyId, deployment: pa.id, revision: paRevision };
           const path = fill(op.template, refs);
           const { body, headers } = bodyFor(op.method, op.template);
           const before = await aState();
@@ -130,16 +145,16 @@ describe("a second tenant's keys on every operation in the OpenAPI document", ()
           if (res.status >= 400) expect(isProblem(res), where).toBe(true);
           expect(await aState(), `${where} changed tenant A's state`).toBe(before);
           // A second POST /v1/projects with the same name is B's own 409: remove B's copy so each spelling creates.
-          if (op.method === "POST" && op.template === "/v1/projects") await api.store.sql`DELETE FROM projects WHERE tenant_id = ${b.id} AND name = ${pa.name}`;
+          if (op.method === "POST" && (op.template === "/v1/projects" || op.template === "/v2/deployments")) await api.store.sql`DELETE FROM projects WHERE tenant_id = ${b.id} AND name = ${pa.name}`;
         }
       }
     }
   });
 
   it("an admin acting in B (X-Tenant-Id) cannot reach A's project either", async () => {
-    for (const op of operations.filter((o) => o.template.includes("{idOrName}"))) {
+    for (const op of operations.filter((o) => o.template.includes("{idOrName}") || o.template.includes("{deployment_id}"))) {
       const { body, headers } = bodyFor(op.method, op.template);
-      const res = await api.request(op.method, fill(op.template, { ...GHOST, project: pa.name }), { body, headers: { ...headers, "x-tenant-id": b.id } });
+      const res = await api.request(op.method, fill(op.template, { ...GHOST, project: pa.name, deployment: pa.id, revision: paRevision }), { body, headers: { ...headers, "x-tenant-id": b.id } });
       tried.requests++;
       expect(res.status, `${op.method} ${op.template}`).toBe(404);
     }
