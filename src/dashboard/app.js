@@ -40,7 +40,11 @@ function age(iso) {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
 }
 const phaseBadge = (phase) => h("span", { class: "phase", "data-phase": phase }, phase);
-const revisionText = (s) => (s?.activeRevision ? `#${s.activeRevision.number} ${s.activeRevision.status} · ${shortImage(s.activeRevision.image)}` : "none");
+// The newest revision (what was asked for; status.activeRevision is the one serving, SPEC §7).
+const revisionText = (s) => {
+  const r = s?.latestRevision ?? s?.activeRevision;
+  return r ? `#${r.number} ${r.status} · ${shortImage(r.image)}` : "none";
+};
 
 function setConnection(kind, text) {
   const el = document.getElementById("connection");
