@@ -68,7 +68,9 @@ export async function readDeployment(store: Store, scope: TenantScope, id: strin
 }
 
 /** A project's revisions, newest first, optionally only those in `statuses`. */
-export async function revisionsPage(store: Store, projectId: string, q: { statuses?: string[]; limit: number; offset: number }): Promise<RevisionRow[]> {
+export async function revisionsPage(
+  store: Store, projectId: string, q: { statuses?: string[]; limit: number; offset: number },
+): Promise<RevisionRow[]> {
   return store.db.select().from(revisions)
     .where(and(eq(revisions.projectId, projectId), q.statuses?.length ? inArray(revisions.status, q.statuses) : undefined))
     .orderBy(desc(revisions.number)).limit(q.limit).offset(q.offset);

@@ -21,7 +21,9 @@ const tags = ["deployments (v2)"];
 const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 502: Problem, 503: Problem };
 const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
-const RevisionLogParams = Type.Object({ idOrName: IdOrName.properties.idOrName, revision_id: Type.String({ pattern: UUID }) }, { additionalProperties: false });
+const RevisionLogParams = Type.Object(
+  { idOrName: IdOrName.properties.idOrName, revision_id: Type.String({ pattern: UUID }) }, { additionalProperties: false },
+);
 
 /** At most this many events are read per request: the window is narrowed with start_time/end_time. */
 const MAX_EVENTS = 10_000;
@@ -48,7 +50,8 @@ async function readWindow(deps: ApiDeps, p: ProjectRow, w: Window): Promise<Depl
   const seen = new Map<string, number>();
   let nextToken: string | undefined;
   do {
-    const page = await readProjectLogs(aws, p.name, { since: w.since, until: w.until, limit: Math.min(10_000, MAX_EVENTS - out.length), nextToken });
+    const limit = Math.min(10_000, MAX_EVENTS - out.length);
+    const page = await readProjectLogs(aws, p.name, { since: w.since, until: w.until, limit, nextToken });
     for (const e of page.items) {
       const ts = Date.parse(e.timestamp);
       // CloudWatch's eventId is not passed through; the same line at the same time in the same stream is
@@ -56,7 +59,8 @@ async function readWindow(deps: ApiDeps, p: ProjectRow, w: Window): Promise<Depl
       const key = `${e.stream}\n${ts}\n${e.message}`;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
-      out.push({ id: createHash("sha256").update(`${key}\n${n}`).digest("hex").slice(0, 20), timestamp: ts, level: levelOf(e.message), message: e.message });
+      const id = createHash("sha256").update(`${key}\n${n}`).digest("hex").slice(0, 20);
+      out.push({ id, timestamp: ts, level: levelOf(e.message), message: e.message });
     }
     nextToken = page.nextToken;
   } while (nextToken && out.length < MAX_EVENTS);
@@ -69,7 +73,8 @@ function windowOf(q: DeployLogsQuery, bounds: { from?: Date; to?: Date } = {}): 
   if (start && Number.isNaN(start.getTime())) throw badRequest("start_time", "is not a time this API can compare");
   if (end && Number.isNaN(end.getTime())) throw badRequest("end_time", "is not a time this API can compare");
   if (start && end && end < start) throw badRequest("end_time", "is before start_time");
-  const since = new Date(Math.max(start?.getTime() ?? (bounds.from?.getTime() ?? Date.now() - DEFAULT_WINDOW_MS), bounds.from?.getTime() ?? 0));
+  const from = bounds.from?.getTime();
+  const since = new Date(Math.max(start?.getTime() ?? from ?? Date.now() - DEFAULT_WINDOW_MS, from ?? 0));
   const untilMs = Math.min(end?.getTime() ?? Infinity, bounds.to?.getTime() ?? Infinity);
   return { since, until: Number.isFinite(untilMs) ? new Date(untilMs) : undefined };
 }

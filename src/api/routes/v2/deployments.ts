@@ -21,7 +21,8 @@ import { Deployment, DeploymentCreate, DeploymentParams, DeploymentPatch, Deploy
 const tags = ["deployments (v2)"];
 const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
-const deleting = () => new ProblemError(409, "Conflict", "the deployment is being deleted", [{ field: "(deployment)", message: "is being deleted" }]);
+const deleting = () =>
+  new ProblemError(409, "Conflict", "the deployment is being deleted", [{ field: "(deployment)", message: "is being deleted" }]);
 
 /** Translates a refusal from the shared /v1 code path into LangSmith's field names, then rethrows it. */
 function rethrow(err: unknown, secrets?: Array<{ name: string; value: string }>): never {
@@ -49,10 +50,13 @@ export const deploymentRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fa
     const tenant = await tenantForCreate(deps.store, caller);
     let created: ProjectRow;
     try {
-      const input = { ...newProjectFromBody(withTenantDefaults(projectCreateFrom(req.body), tenant, caller), deps.sealer), tenantId: tenant.id };
+      const body = withTenantDefaults(projectCreateFrom(req.body), tenant, caller);
+      const input = { ...newProjectFromBody(body, deps.sealer), tenantId: tenant.id };
       ({ project: created } = await createProject(deps.store, input));
     } catch (err) {
-      if (err instanceof NameTakenError) throw new ProblemError(409, "Conflict", `a deployment named ${req.body.name} already exists`, [{ field: "name", message: "already exists" }]);
+      if (err instanceof NameTakenError) {
+        throw new ProblemError(409, "Conflict", `a deployment named ${req.body.name} already exists`, [{ field: "name", message: "already exists" }]);
+      }
       rethrow(err, req.body.secrets);
     }
     return reply.status(201).header("location", `/v2/deployments/${created.id}`).send(await view(req, created.id));
@@ -96,7 +100,8 @@ export const deploymentRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fa
     async function changeSpec(current: ProjectRow): Promise<ProjectRow> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const row = await updateProject(deps.store, scope, current.id, current.generation, (cur) => applyPatch(cur, projectPatchFrom(req.body, cur)!, deps.sealer));
+          const change = (cur: ProjectRow) => applyPatch(cur, projectPatchFrom(req.body, cur)!, deps.sealer);
+          const row = await updateProject(deps.store, scope, current.id, current.generation, change);
           if (!row) throw notFound(`deployment ${current.id}`);
           return row;
         } catch (err) {

@@ -24,10 +24,13 @@ const SPEC = "source_config.resource_spec";
 export function resourcesFromSpec(spec: ResourceSpec | undefined): Resources | undefined {
   if (!spec) return undefined;
   const refused = UNSUPPORTED_RESOURCE_FIELDS.filter((f) => (spec as Record<string, unknown>)[f] !== undefined);
-  if (refused.length) invalid(refused.map((f) => ({ field: `${SPEC}.${f}`, message: "cannot be honoured on Fargate (tasks get exactly their cpu and memory_mb)" })));
+  const why = "cannot be honoured on Fargate (tasks get exactly their cpu and memory_mb)";
+  if (refused.length) invalid(refused.map((f) => ({ field: `${SPEC}.${f}`, message: why })));
   const errors: FieldError[] = [];
   const part = (min?: number, max?: number, cpu?: number, memory?: number, prefix = ""): ServicePart | undefined => {
-    if (min !== undefined && max !== undefined && max < min) errors.push({ field: `${SPEC}.${prefix}max_scale`, message: `must be at least ${prefix}min_scale (${min})` });
+    if (min !== undefined && max !== undefined && max < min) {
+      errors.push({ field: `${SPEC}.${prefix}max_scale`, message: `must be at least ${prefix}min_scale (${min})` });
+    }
     const out: ServicePart = {
       ...(min !== undefined ? { replicas: min } : {}), ...(max !== undefined ? { maxReplicas: max } : {}),
       ...(cpu !== undefined ? { cpu: Math.round(cpu * 1024) as never } : {}), ...(memory !== undefined ? { memoryMb: memory } : {}),
@@ -91,7 +94,8 @@ export function inLangSmithTerms(err: unknown, secrets: Secret[] = []): unknown 
   const errors = err.errors.map((e) => {
     for (const [re, to] of FIELD_NAMES) {
       const m = e.field.match(re);
-      if (m) return { field: to(m, secrets), message: e.message.replace(/defaultRegion|defaultRoleArn/, (d) => `${d} (set it with PATCH /v1/tenants/{id})`) };
+      const message = e.message.replace(/defaultRegion|defaultRoleArn/, (d) => `${d} (set it with PATCH /v1/tenants/{id})`);
+      if (m) return { field: to(m, secrets), message };
     }
     return e;
   });
@@ -111,7 +115,8 @@ export function deploymentView(d: DeploymentRow) {
       deployment_type: p.deploymentType,
       resource_spec: {
         min_scale: api.replicas!, max_scale: api.maxReplicas ?? api.replicas!, cpu: vcpu(api.cpu!), memory_mb: api.memoryMb!,
-        queue_min_scale: queue.replicas!, queue_max_scale: queue.maxReplicas ?? queue.replicas!, queue_cpu: vcpu(queue.cpu!), queue_memory_mb: queue.memoryMb!,
+        queue_min_scale: queue.replicas!, queue_max_scale: queue.maxReplicas ?? queue.replicas!,
+        queue_cpu: vcpu(queue.cpu!), queue_memory_mb: queue.memoryMb!,
       },
       // The load balancer's URL, once the ingress work records it on the project (SPEC §6 `url`).
       custom_url: (p as { url?: string | null }).url ?? null,

@@ -50,7 +50,9 @@ export const deploymentRevisionRoutes = (deps: ApiDeps): FastifyPluginAsync => a
     try {
       await redeployRevision(deps.store, p.id, r.number);
     } catch (err) {
-      if (err instanceof ProjectDeletingError) throw new ProblemError(409, "Conflict", "the deployment is being deleted", [{ field: "(deployment)", message: "is being deleted" }]);
+      if (err instanceof ProjectDeletingError) {
+        throw new ProblemError(409, "Conflict", "the deployment is being deleted", [{ field: "(deployment)", message: "is being deleted" }]);
+      }
       throw err;
     }
     const d = await readDeployment(deps.store, scopeOf(req), p.id);

@@ -63,7 +63,9 @@ export const DeploymentPatch = Type.Object({
 export type DeploymentPatch = Static<typeof DeploymentPatch>;
 
 export const DeploymentParams = Type.Object({ deployment_id: Type.String({ pattern: UUID }) }, Strict);
-export const RevisionParams = Type.Object({ deployment_id: Type.String({ pattern: UUID }), revision_id: Type.String({ pattern: UUID }) }, Strict);
+export const RevisionParams = Type.Object({
+  deployment_id: Type.String({ pattern: UUID }), revision_id: Type.String({ pattern: UUID }),
+}, Strict);
 
 const Limit = Type.Optional(Type.String({ pattern: "^([1-9]\\d?|100)$", description: "1–100, default 20" }));
 const Offset = Type.Optional(Type.String({ pattern: "^\\d{1,9}$", description: "The offset a previous page returned" }));
@@ -111,7 +113,10 @@ export const Revision = Type.Object({
   source_revision_config: Type.Object({ image_uri: Type.String() }),
 });
 export const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Object({ resources: Type.Array(item), offset: Nullable(Type.Integer({ description: "Pass it back for the next page; null on the last" })) });
+  Type.Object({
+    resources: Type.Array(item),
+    offset: Nullable(Type.Integer({ description: "Pass it back for the next page; null on the last" })),
+  });
 
 export const DeployLogsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
@@ -124,6 +129,8 @@ export const DeployLogsQuery = Type.Object({
 }, Strict);
 export type DeployLogsQuery = Static<typeof DeployLogsQuery>;
 export const DeployLogs = Type.Object({
-  logs: Type.Array(Type.Object({ id: Type.String(), timestamp: Type.Integer({ description: "ms since the epoch" }), level: Type.String(), message: Type.String() })),
+  logs: Type.Array(Type.Object({
+    id: Type.String(), timestamp: Type.Integer({ description: "ms since the epoch" }), level: Type.String(), message: Type.String(),
+  })),
   next_offset: Nullable(Type.String()),
 });
