@@ -5,7 +5,7 @@
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
 import { awsErrorCode } from "../src/cloud/errors.js";
-import { DB_SUBNET_GROUP_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME } from "../src/cloud/names.js";
+import { DB_SUBNET_GROUP_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME, iamRoleArn } from "../src/cloud/names.js";
 import type { PassContext, PassFacts, Step } from "./types.js";
 import { done } from "./types.js";
 
@@ -36,7 +36,7 @@ async function discover(ctx: PassContext): Promise<Network> {
   }
   return {
     vpcId: vpc.VpcId, privateSubnetIds, serviceSecurityGroupId: sg.GroupId, dbSubnetGroup: DB_SUBNET_GROUP_NAME,
-    executionRoleArn: `arn:aws:iam::${accountId}:role/${TASK_EXECUTION_ROLE_NAME}`,
+    executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME),
   };
 }
 

@@ -1,11 +1,18 @@
 // Turning validated API bodies into desired-state rows: SPEC §3 defaults, reserved names, cpu/memory
-// pairs, POSTGRES_URI_CUSTOM → external database, and sealing of secret values.
-import { accountOfRoleArn } from "../cloud/names.js";
-import { RESERVED_ENV, validMemoryForCpu, withDefaults, type ResourcesSpec } from "../model/project.js";
+// pairs, POSTGRES_URI_CUSTOM → external database, and sealing of secret values. Everything refused here
+// is a spec the operator could never converge (AWS would refuse it on every pass) or one whose meaning
+// is undefined (the same name in env and secrets).
+import { parseRoleArn, partitionOfRegion, type RoleArn } from "../cloud/names.js";
+import {
+  RESERVED_ENV, validMemoryForCpu, withDefaults, type DeploymentType, type ResourcesSpec,
+} from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import type { NewProject, ProjectRow } from "../store/projects.js";
 import { ProblemError, type FieldError } from "./problem.js";
 import type { ProjectCreate, ProjectPatch } from "./schemas.js";
+import {
+  SECRET_STRING_MAX_BYTES, secretStringBytes, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes,
+} from "./specLimits.js";
 
 export interface SealedContent { secrets: Record<string, string>; databaseUri?: string }
 
@@ -25,6 +32,76 @@ function checkResources(resources: ResourcesSpec, errors: FieldError[]) {
     if (!validMemoryForCpu(cpu).includes(memoryMb)) {
       errors.push({ field: `resources.${role}.memoryMb`, message: `${memoryMb} MiB is not a valid Fargate memory size for cpu ${cpu}` });
     }
+  }
+}
+
+/** A role ARN of a partition the region is in; the API and the cloud layer parse it with the same function. */
+const NOT_A_ROLE_ARN = "must be arn:<aws|aws-cn|aws-us-gov>:iam::<12 digits>:role/<name>";
+
+function checkRoleArn(roleArn: string, region: string, errors: FieldError[]): RoleArn | undefined {
+  const role = parseRoleArn(roleArn);
+  if (!role) { errors.push({ field: "roleArn", message: NOT_A_ROLE_ARN }); return undefined; }
+  const regionPartition = partitionOfRegion(region);
+  if (regionPartition !== role.partition) {
+    errors.push({
+      field: "region",
+      message: `${region} is in partition ${regionPartition}, but roleArn is in ${role.partition}: `
+        + "both must be in one partition",
+    });
+  }
+  return role;
+}
+
+/**
+ * The account is fixed at creation: moving a project would write its secrets into the new account and
+ * leave the old one's services and database running unmanaged. A role in the same account may change.
+ */
+function checkSameAccount(current: ProjectRow, roleArn: string, errors: FieldError[]): RoleArn | undefined {
+  const role = parseRoleArn(roleArn);
+  const was = parseRoleArn(current.roleArn);
+  if (!role) { errors.push({ field: "roleArn", message: NOT_A_ROLE_ARN }); return undefined; }
+  if (role.accountId !== current.accountId || role.partition !== (was?.partition ?? "aws")) {
+    errors.push({
+      field: "roleArn",
+      message: `the project's AWS account is fixed at creation (${was?.partition ?? "aws"} account ${current.accountId}); `
+        + `to deploy into account ${role.accountId} (${role.partition}), create a new project there instead`,
+    });
+  }
+  return role;
+}
+
+/** SPEC §3: prod runs at least two API replicas; a spec saying fewer would read back a count that never runs. */
+function checkProdReplicas(deploymentType: DeploymentType, resources: ResourcesSpec, errors: FieldError[]) {
+  if (deploymentType === "prod" && resources.api.replicas < 2) {
+    const message = `deploymentType prod runs at least 2 API replicas, not ${resources.api.replicas}`;
+    errors.push({ field: "resources.api.replicas", message });
+  }
+}
+
+/** Which of the two a container would see is undefined (ECS sets both), so one name may be in only one. */
+function checkEnvSecretClash(
+  env: Record<string, string>, secrets: Record<string, string>, fieldOf: (name: string) => string, errors: FieldError[],
+) {
+  for (const name of Object.keys(env)) {
+    if (!Object.hasOwn(secrets, name)) continue;
+    errors.push({ field: fieldOf(name), message: `${name} is in both env and secrets: keep it in one` });
+  }
+}
+
+interface Placement { name: string; region: string; accountId: string }
+
+function checkSizes(p: Placement, env: Record<string, string>, secrets: Record<string, string>,
+  revisionEnv: Record<string, string>, errors: FieldError[]) {
+  const secretBytes = secretStringBytes(secrets);
+  if (secretBytes > SECRET_STRING_MAX_BYTES) {
+    const message = `their JSON is ${secretBytes} bytes; Secrets Manager stores at most ${SECRET_STRING_MAX_BYTES}`;
+    errors.push({ field: "secrets", message });
+  }
+  const tdBytes = taskDefinitionBytes({ ...p, env, secretNames: Object.keys(secrets) }, revisionEnv);
+  if (tdBytes > TASK_DEFINITION_MAX_BYTES) {
+    const message = `env and secret references make a task definition of about ${tdBytes} bytes; ECS registers at most `
+      + `${TASK_DEFINITION_MAX_BYTES} (64 KiB): move large values into secrets or shorten them`;
+    errors.push({ field: "env", message });
   }
 }
 
@@ -52,11 +129,15 @@ export function newProjectFromBody(body: ProjectCreate & { region: string; roleA
     database: databaseUri ? { mode: "external" } : bodyDb,
     resources: body.resources,
   });
+  const role = checkRoleArn(body.roleArn, body.region, errors);
   checkResources(resources, errors);
-  if (errors.length) invalid(errors);
+  checkProdReplicas(deploymentType, resources, errors);
+  checkEnvSecretClash(env, secrets, (name) => `secrets.${name}`, errors);
+  if (role) checkSizes({ name: body.name, region: body.region, accountId: role.accountId }, env, secrets, {}, errors);
+  if (errors.length || !role) invalid(errors);
   const sealed: SealedContent = { secrets, ...(databaseUri ? { databaseUri } : {}) };
   return {
-    name: body.name, region: body.region, roleArn: body.roleArn, accountId: accountOfRoleArn(body.roleArn),
+    name: body.name, region: body.region, roleArn: body.roleArn, accountId: role.accountId,
     externalId: body.externalId, deploymentType, database, resources, env, secretNames: Object.keys(secrets),
     sealedSecrets: sealer.seal(JSON.stringify(sealed)), deletionPolicy: body.deletionPolicy ?? "snapshot", image: body.image,
   };
@@ -68,11 +149,34 @@ function mergeMap(current: Record<string, string>, patch: Record<string, string 
   return out;
 }
 
-/** JSON Merge Patch of a project's spec. */
-export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sealer): Partial<NewProject> {
+/** Equal as JSON values, whatever the order of keys (jsonb reads them back in its own order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown => Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === "object"
+      ? Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])
+      : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** On a dev ↔ prod switch, a value that was the old type's default follows the new type's default. */
+type Defaults = ReturnType<typeof withDefaults>;
+function followTypeDefault<T>(from: DeploymentType, to: DeploymentType, value: T, pick: (d: Defaults) => T): T {
+  const wasDefault = from !== to && value === pick(withDefaults({ deploymentType: from }));
+  return wasDefault ? pick(withDefaults({ deploymentType: to })) : value;
+}
+
+/**
+ * JSON Merge Patch of a project's spec. Returns only the fields whose value changes, so a PATCH that
+ * repeats what the project already says changes nothing (and bumps no generation). `revisionEnv` is the
+ * newest revision's env, which the task definition carries over the project's.
+ */
+export function applyPatch(
+  current: ProjectRow, patch: ProjectPatch, sealer: Sealer, revisionEnv: Record<string, string> = {},
+): Partial<NewProject> {
   const errors: FieldError[] = [];
   checkReserved(patch.env, "env", errors);
   checkReserved(patch.secrets, "secrets", errors);
+  const role = patch.roleArn === undefined ? undefined : checkSameAccount(current, patch.roleArn, errors);
   const opened: SealedContent = JSON.parse(sealer.open(current.sealedSecrets));
   const env = mergeMap(current.env, patch.env);
   const secrets = mergeMap(opened.secrets, patch.secrets);
@@ -81,13 +185,15 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   let databaseUri = opened.databaseUri;
   const deploymentType = patch.deploymentType ?? current.deploymentType;
   let database = current.database;
+  const followClass = (c: string | undefined) =>
+    followTypeDefault(current.deploymentType, deploymentType, c, (d) => d.database.instanceClass);
   if (patch.database?.mode === "external" || customUri) {
     databaseUri = patch.database?.mode === "external" ? patch.database.uri : customUri;
     database = { mode: "external" };
-  } else if (patch.deploymentType && patch.deploymentType !== current.deploymentType && current.database.mode === "rds" && !patch.database?.instanceClass
-    && current.database.instanceClass === withDefaults({ deploymentType: current.deploymentType }).database.instanceClass) {
-    // The class was the old type's default: follow the new type's default (dev ↔ prod).
-    database = { ...current.database, ...patch.database, mode: "rds", instanceClass: withDefaults({ deploymentType }).database.instanceClass };
+  } else if (current.database.mode === "rds" && !patch.database?.instanceClass
+    && followClass(current.database.instanceClass) !== current.database.instanceClass) {
+    const instanceClass = followClass(current.database.instanceClass);
+    database = { ...current.database, ...patch.database, mode: "rds", instanceClass };
   } else if (patch.database) {
     const base = current.database.mode === "rds" ? current.database : withDefaults({ deploymentType }).database;
     database = { ...base, ...patch.database, mode: "rds" };
@@ -96,23 +202,50 @@ export function applyPatch(current: ProjectRow, patch: ProjectPatch, sealer: Sea
   if (database.mode === "rds" && current.database.mode === "rds" && (database.allocatedStorageGb ?? 0) < (current.database.allocatedStorageGb ?? 0)) {
     errors.push({ field: "database.allocatedStorageGb", message: `RDS cannot shrink storage (${current.database.allocatedStorageGb} → ${database.allocatedStorageGb} GiB)` });
   }
+  const apiReplicas = patch.resources?.api?.replicas
+    ?? followTypeDefault(current.deploymentType, deploymentType, current.resources.api.replicas,
+      (d) => d.resources.api.replicas);
   const resources: ResourcesSpec = {
-    api: { ...current.resources.api, ...patch.resources?.api },
+    api: { ...current.resources.api, ...patch.resources?.api, replicas: apiReplicas },
     queue: { ...current.resources.queue, ...patch.resources?.queue },
   };
   checkResources(resources, errors);
+  checkProdReplicas(deploymentType, resources, errors);
+  checkEnvSecretClash(env, secrets, (name) => (patch.secrets?.[name] != null ? `secrets.${name}` : `env.${name}`), errors);
+  checkSizes(current, env, secrets, revisionEnv, errors);
   if (errors.length) invalid(errors);
   const out: Partial<NewProject> = {};
-  if (patch.roleArn) { out.roleArn = patch.roleArn; out.accountId = accountOfRoleArn(patch.roleArn); }
-  if (patch.externalId) out.externalId = patch.externalId;
-  if (patch.deploymentType) out.deploymentType = patch.deploymentType;
-  if (patch.deletionPolicy) out.deletionPolicy = patch.deletionPolicy;
-  if (patch.database || customUri || database !== current.database) out.database = database;
-  if (patch.resources) out.resources = resources;
-  if (patch.env || customUri) out.env = env;
-  if (patch.secrets || patch.database || customUri) {
+  if (role && patch.roleArn !== current.roleArn) { out.roleArn = patch.roleArn; out.accountId = role.accountId; }
+  if (patch.externalId !== undefined && patch.externalId !== current.externalId) out.externalId = patch.externalId;
+  if (deploymentType !== current.deploymentType) out.deploymentType = deploymentType;
+  if (patch.deletionPolicy !== undefined && patch.deletionPolicy !== current.deletionPolicy) {
+    out.deletionPolicy = patch.deletionPolicy;
+  }
+  if (!sameJson(database, current.database)) out.database = database;
+  if (!sameJson(resources, current.resources)) out.resources = resources;
+  if (!sameJson(env, current.env)) out.env = env;
+  const sealed: SealedContent = { secrets, ...(databaseUri ? { databaseUri } : {}) };
+  // Sealing draws a fresh IV, so the plaintexts are compared, never the sealed strings.
+  const was: SealedContent = {
+    secrets: opened.secrets, ...(opened.databaseUri ? { databaseUri: opened.databaseUri } : {}),
+  };
+  if (!sameJson(sealed, was)) {
     out.secretNames = Object.keys(secrets);
-    out.sealedSecrets = sealer.seal(JSON.stringify({ secrets, ...(databaseUri ? { databaseUri } : {}) }));
+    out.sealedSecrets = sealer.seal(JSON.stringify(sealed));
   }
   return out;
+}
+
+/** A new revision's env goes over the project's in the task definition: it must fit there, and not shadow a secret. */
+export function checkRevisionEnv(project: ProjectRow, env: Record<string, string>) {
+  const errors: FieldError[] = [];
+  const secrets = Object.fromEntries(project.secretNames.map((name) => [name, ""]));
+  checkEnvSecretClash(env, secrets, (name) => `env.${name}`, errors);
+  const tdBytes = taskDefinitionBytes(project, env);
+  if (tdBytes > TASK_DEFINITION_MAX_BYTES) {
+    const message = `with the project's env and secret references this makes a task definition of about ${tdBytes} bytes; `
+      + `ECS registers at most ${TASK_DEFINITION_MAX_BYTES} (64 KiB)`;
+    errors.push({ field: "env", message });
+  }
+  if (errors.length) invalid(errors);
 }

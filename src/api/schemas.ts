@@ -1,12 +1,13 @@
 // Request and response schemas of the admin API (SPEC §7). The same objects validate requests (ajv,
 // through Fastify) and generate /openapi.json, so the document cannot disagree with the server.
 import { Type, type Static } from "typebox";
+import { ROLE_ARN_PATTERN } from "../cloud/names.js";
 
 const Strict = { additionalProperties: false } as const;
 
 export const PROJECT_NAME = "^[a-z][a-z0-9-]*[a-z0-9]$";
 export const REGION = "^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$";
-export const ROLE_ARN = "^arn:aws(-[a-z]+)?:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$";
+export const ROLE_ARN = ROLE_ARN_PATTERN;
 export const EXTERNAL_ID = "^[\\w+=,.@:/-]+$";
 export const ENV_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
 /** `<acct>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `@sha256:<digest>`. */

@@ -38,12 +38,44 @@ export interface ApiDeps {
   operatorId?: string;
   /** Open watch streams allowed per key on this replica (default routes/watch.ts DEFAULT_WATCHERS_PER_KEY). */
   watchersPerKey?: number;
+  /** Tests shorten these; the defaults suit every deployment we know of. */
+  http?: Partial<HttpLimits>;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/**
+ * How long one client may take and how many may connect at once (issue 12.4: 1,500 unauthenticated
+ * sockets trickling a byte every 5 s were held forever). Node's request and header timeouts cover the
+ * request only, up to its last body byte: a watch stream (GET /v1/watch) has no body, so it is never
+ * cut by them, and its 15 s heartbeat keeps it clear of the idle timeout.
+ */
+export interface HttpLimits {
+  /** The whole request, headers and a body of up to 1 MiB: slow links send that in seconds. → 408. */
+  requestTimeoutMs: number;
+  /** The request line and headers. → 408. */
+  headersTimeoutMs: number;
+  /** A socket with no bytes either way (Node's server.timeout), above the watch heartbeat and keep-alive. */
+  idleTimeoutMs: number;
+  /** Between requests on a kept-alive socket: above the 60 s idle timeout of AWS load balancers in front. */
+  keepAliveTimeoutMs: number;
+  /** Sockets open at once; more are closed on accept. Far above what the dashboard, CLI and watchers use. */
+  maxConnections: number;
+  /** How often Node checks the two request timeouts (its default, 30 s, would let a slow body overstay by that). */
+  timeoutCheckMs: number;
+}
+export const HTTP_LIMITS: HttpLimits = {
+  requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000,
+  maxConnections: 1_000, timeoutCheckMs: 1_000,
+};
+
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const limits = { ...HTTP_LIMITS, ...deps.http };
   const app = Fastify({
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
     loggerInstance: deps.logger.child({ component: "api" }) as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -57,6 +89,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, req, reply) => sendProblem(req, reply, toProblem(err)),
     clientErrorHandler: rejectMalformedRequest,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = limits.maxConnections;
   // Fastify parses text/plain by default; this API speaks JSON only, so that is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
   // A request without a body that still says application/json (a DELETE or POST .../reconcile from a

@@ -1,12 +1,14 @@
 // Rows → the JSON shapes of SPEC §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
+import { replicasRun } from "../model/project.js";
+import type { Sealer } from "../store/crypto.js";
 import { badRequest } from "./problem.js";
 
 export function projectView(p: ProjectRow) {
   return {
     id: p.id, tenantId: p.tenantId, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
-    deploymentType: p.deploymentType, database: p.database, resources: p.resources, env: p.env,
+    deploymentType: p.deploymentType, database: p.database, resources: replicasRun(p.deploymentType, p.resources), env: p.env,
     secretNames: [...p.secretNames].sort(), deletionPolicy: p.deletionPolicy,
     ...(p.image ? { image: p.image } : {}),
     generation: p.generation, phase: p.phase,
@@ -74,4 +76,20 @@ export function decodeNumberCursor(c: string | undefined): number | undefined {
   const v = decodeCursor(c);
   if (!/^[1-9]\d{0,14}$/.test(v)) throw notACursor();
   return Number(v);
+}
+
+/**
+ * A logs cursor wraps CloudWatch Logs' nextToken, sealed (AES-GCM) with the project's id: a cursor that
+ * was altered, or taken from another project, fails to open and is the caller's mistake (400), instead of
+ * a token AWS refuses (a 502) or one that pages through another project's logs.
+ */
+export function encodeLogsCursor(sealer: Sealer, projectId: string, nextToken: string): string {
+  return Buffer.from(sealer.seal(JSON.stringify({ p: projectId, t: nextToken }))).toString("base64url");
+}
+export function decodeLogsCursor(sealer: Sealer, projectId: string, c: string | undefined): string | undefined {
+  if (c === undefined) return undefined;
+  let v: { p?: unknown; t?: unknown } | undefined;
+  try { v = JSON.parse(sealer.open(decodeCursor(c))); } catch { v = undefined; }
+  if (v?.p !== projectId || typeof v.t !== "string") throw notACursor();
+  return v.t;
 }

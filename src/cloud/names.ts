@@ -39,8 +39,43 @@ export const projectNames = (p: string) => ({
   logStreamPrefix: p,
 });
 
-export function accountOfRoleArn(roleArn: string): string {
-  const m = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn);
-  if (!m) throw new Error(`not a role ARN: ${roleArn}`);
-  return m[1];
+/** The partitions a project may live in (SPEC §3); a role ARN names one, a region belongs to one. */
+export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
+export type Partition = (typeof PARTITIONS)[number];
+
+/**
+ * IAM's shape of a role ARN: an optional path (`/a/b/`) and a name of 1–64 characters. One source for
+ * the API's schema pattern, its validation and the cloud layer (the sandbox's STS included), so a role
+ * ARN the API accepts is one every later step can parse.
+ */
+export const ROLE_ARN_PATTERN = "^arn:(aws|aws-cn|aws-us-gov):iam::(\\d{12}):role/((?:[\\w+=,.@-]+/)*)([\\w+=,.@-]{1,64})$";
+const ROLE_ARN = new RegExp(ROLE_ARN_PATTERN);
+
+export interface RoleArn { partition: Partition; accountId: string; path: string; roleName: string }
+
+export function parseRoleArn(roleArn: string): RoleArn | undefined {
+  const m = ROLE_ARN.exec(roleArn);
+  return m ? { partition: m[1] as Partition, accountId: m[2], path: `/${m[3]}`, roleName: m[4] } : undefined;
 }
+
+export function accountOfRoleArn(roleArn: string): string {
+  const parsed = parseRoleArn(roleArn);
+  if (!parsed) throw new Error(`not a role ARN: ${roleArn}`);
+  return parsed.accountId;
+}
+
+/**
+ * The partition a region is in, by AWS's region naming: cn-* is China, us-gov-* GovCloud, the ISO
+ * regions are partitions of their own (which no role ARN we accept names), everything else is `aws`.
+ */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  const iso = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+  if (iso) return `aws-iso${iso[1] ? `-${iso[1]}` : ""}`;
+  return "aws";
+}
+
+/** An IAM role ARN in the partition of `region`, for roles the operator names itself (the execution role). */
+export const iamRoleArn = (region: string, accountId: string, roleName: string) =>
+  `arn:${partitionOfRegion(region)}:iam::${accountId}:role/${roleName}`;

@@ -13,6 +13,7 @@ import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim }
 import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../store/passes.js";
 import { DESIRED_CHANNEL } from "../store/projects.js";
 import { TtlCache } from "./cache.js";
+import { HeldLeases } from "./heldLeases.js";
 import { failedRollout, settle } from "./outcomes.js";
 
 export interface EngineOptions {
@@ -36,7 +37,7 @@ export interface EngineOptions {
 export class Engine {
   private readonly queue: PQueue;
   private readonly accountQueues = new Map<string, PQueue>();
-  private readonly held = new Set<string>();
+  private readonly held = new HeldLeases();
   /** The passes running now, to stop one whose lease another replica has taken. */
   private readonly running = new Map<string, AbortController>();
   private renewedAt = Date.now();
@@ -120,20 +121,20 @@ export class Engine {
     // A lease of ours that expired while its pass still ran (renewals failed: Postgres was away) comes
     // back in our own claim: that pass keeps it and saves under it; a second pass would race it.
     const claims = all.filter((c) => !this.held.has(c.projectId));
-    for (const c of claims) this.held.add(c.projectId);
+    for (const c of claims) this.held.hold(c.projectId);
     this.o.metrics.leasesHeld.set(this.held.size);
     let loaded: Map<string, LoadedProject>;
     try {
       loaded = await this.load(claims);
     } catch (err) {
       // Not dispatched, so not held: stop renewing them and let them expire to be claimed again.
-      for (const c of claims) this.held.delete(c.projectId);
+      for (const c of claims) this.held.drop(c.projectId);
       this.o.metrics.leasesHeld.set(this.held.size);
       throw err;
     }
     for (const claim of claims) {
       const project = loaded.get(claim.projectId);
-      if (!project) { this.held.delete(claim.projectId); continue; }
+      if (!project) { this.held.drop(claim.projectId); continue; }
       this.o.metrics.queueDepth.inc();
       // Account slot outside, global slot inside: waiting for an account never holds a global worker.
       void this.accountQueue(claim.accountId).add(() => this.queue.add(async () => {
@@ -141,7 +142,7 @@ export class Engine {
         if (this.stopping) { this.notStarted++; return; } // queued, never started: its lease is released by stop()
         await this.reconcile(claim, project);
       })).catch((err) => this.log.error({ err: (err as Error).message, project: project.desired.name }, "pass crashed"))
-        .finally(() => { this.held.delete(claim.projectId); this.o.metrics.leasesHeld.set(this.held.size); });
+        .finally(() => { this.held.drop(claim.projectId); this.o.metrics.leasesHeld.set(this.held.size); });
     }
   }
 
@@ -171,10 +172,11 @@ export class Engine {
    */
   private async renew() {
     if (this.held.size === 0) { this.renewedAt = Date.now(); return; }
+    const renewal = this.held.renewal();
     try {
-      const lost = await renewLeases(this.o.store, this.o.operatorId, [...this.held], this.o.leaseMs);
+      const notRenewed = await renewLeases(this.o.store, this.o.operatorId, renewal.ids, this.o.leaseMs);
       this.renewedAt = Date.now();
-      for (const id of lost) {
+      for (const id of renewal.lost(notRenewed)) {
         this.log.warn({ projectId: id }, "lease lost; another replica owns this project now: its pass here stops before its next change");
         this.running.get(id)?.abort();
       }
@@ -223,6 +225,8 @@ export class Engine {
       if (a.reason !== "DriftRepaired") continue;
       for (const field of new Set(a.fields.length ? a.fields : ["unknown"])) this.o.metrics.driftRepairs.inc({ kind: a.kind, field });
     }
+    // From here the lease is released by the save itself (or, if it was really lost, the save says so).
+    this.held.releasing(p.id);
     const saved = await this.save(loaded, log, {
       owner: this.o.operatorId, projectId: p.id, seenWakes: claim.wakes, seenGeneration: p.generation,
       nextDueInMs: settled.schedule.afterMs, attempts: settled.schedule.op === "backoff" ? settled.schedule.attempts : 0,

@@ -104,6 +104,15 @@ export function withDefaults(input: {
   return { deploymentType, database, resources };
 }
 
+/**
+ * SPEC §3: prod runs at least two API replicas (reconcilers/services.ts desiredCount). The API refuses
+ * fewer; rows written before it did read back the count that really runs.
+ */
+export function replicasRun(deploymentType: DeploymentType, resources: ResourcesSpec): ResourcesSpec {
+  if (deploymentType !== "prod" || resources.api.replicas >= 2) return resources;
+  return { ...resources, api: { ...resources.api, replicas: 2 } };
+}
+
 /** Fargate's valid cpu → memory (MiB) combinations. */
 export function validMemoryForCpu(cpu: number): number[] {
   const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);

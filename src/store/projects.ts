@@ -103,6 +103,8 @@ export async function updateProject(
     if (current.generation !== expectedGeneration) throw new StaleGenerationError(current.generation);
     if (current.deletingAt) throw new ProjectDeletingError(current.name);
     const { tenantId: _never, ...values } = change(current);
+    // Nothing differs (a PATCH repeating the spec): no new generation, no event, no wake-up.
+    if (Object.keys(values).length === 0) return current;
     if (values.accountId !== undefined && values.accountId !== current.accountId) await claimAccount(tx, values.accountId, current.tenantId);
     const generation = current.generation + 1;
     const [row] = await tx.update(projects).set({ ...values, generation, updatedAt: dsql`now()` }).where(eq(projects.id, current.id)).returning();

@@ -201,6 +201,69 @@ describe("PATCH /v1/projects/{idOrName}", () => {
   });
 });
 
+describe("the account is fixed, partitions are served, a repeated spec is no change (issue 12.2, 12.9)", () => {
+  it("changes the role within the account, and refuses another account with a 400 that says to create a new project", async () => {
+    const { project, etag } = await createProject(api, { secrets: { API_KEY: "sk-moves-nowhere" } });
+    const sameAccount = await patch(project.name, { roleArn: "arn:aws:iam::123456789012:role/ops/RenamedOperator" }, etag);
+    expect(sameAccount.status).toBe(200);
+    expect(sameAccount.body).toMatchObject({ roleArn: "arn:aws:iam::123456789012:role/ops/RenamedOperator", generation: 2 });
+    const before = (await api.store.sql`SELECT role_arn, account_id, generation, sealed_secrets FROM projects WHERE id = ${project.id}`)[0];
+    const moved = await patch(project.name, { roleArn: "arn:aws:iam::999999999999:role/Attacker" }, '"2"');
+    expect(moved.status).toBe(400);
+    expect(isProblem(moved)).toBe(true);
+    expect(fieldsOf(moved)).toEqual(["roleArn"]);
+    expect(moved.body.detail).toMatch(/fixed at creation.*create a new project/);
+    // Nothing written: same role, account, generation and sealed secrets as before.
+    expect((await api.store.sql`SELECT role_arn, account_id, generation, sealed_secrets FROM projects WHERE id = ${project.id}`)[0]).toEqual(before);
+  });
+
+  it.each([
+    { partition: "aws-cn", region: "cn-north-1" },
+    { partition: "aws-us-gov", region: "us-gov-west-1" },
+  ])("accepts a role of partition $partition in $region, and stores its account", async ({ partition, region }) => {
+    const roleArn = `arn:${partition}:iam::123456789012:role/LangGraphCloudOperator`;
+    const res = await api.request("POST", "/v1/projects", { body: projectBody({ region, roleArn }) });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ region, roleArn });
+    expect((await api.store.sql`SELECT account_id FROM projects WHERE id = ${res.body.id}`)[0].account_id).toBe("123456789012");
+  });
+
+  it("answers a PATCH that repeats the spec with the same generation and ETag, and records no change", async () => {
+    const { project, etag } = await createProject(api, { env: { A: "1" }, secrets: { S: "v" }, deletionPolicy: "retain", resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 3 } } });
+    const events = async () => (await api.request("GET", `/v1/projects/${project.name}/events?limit=200`)).body.items.length;
+    const eventsBefore = await events();
+    const same = await patch(project.name, {
+      roleArn: project.roleArn, deletionPolicy: "retain", env: { A: "1" }, secrets: { S: "v" },
+      resources: { api: { replicas: 3, cpu: 1024 } }, database: { allocatedStorageGb: 20 },
+    }, etag);
+    expect(same.status).toBe(200);
+    expect(same.headers.get("etag")).toBe(etag);
+    expect(same.body.generation).toBe(1);
+    expect(await events()).toBe(eventsBefore);
+    // A real change still bumps it.
+    const changed = await patch(project.name, { env: { A: "2" } }, etag);
+    expect(changed.headers.get("etag")).toBe('"2"');
+  });
+
+  it("runs and reads back two API replicas for prod when none are given, also after a switch from dev", async () => {
+    const created = await api.request("POST", "/v1/projects", { body: projectBody({ deploymentType: "prod" }) });
+    expect(created.body.resources.api.replicas).toBe(2);
+    const { project, etag } = await createProject(api);
+    const switched = await patch(project.name, { deploymentType: "prod" }, etag);
+    expect(switched.status).toBe(200);
+    expect(switched.body.resources.api.replicas).toBe(2);
+    const [row] = await api.store.sql`SELECT resources FROM projects WHERE id = ${project.id}`;
+    expect(row.resources.api.replicas).toBe(2);
+  });
+
+  it("reads back the two API replicas a prod project runs, for a row written before one replica was refused", async () => {
+    const { project } = await createProject(api, { deploymentType: "prod" });
+    // As the API wrote it before: prod with one replica, which the operator runs as two.
+    await api.store.sql`UPDATE projects SET resources = jsonb_set(resources, '{api,replicas}', '1') WHERE id = ${project.id}`;
+    expect((await api.request("GET", `/v1/projects/${project.name}`)).body.resources.api.replicas).toBe(2);
+  });
+});
+
 describe("DELETE /v1/projects/{idOrName}", () => {
   it("starts deletion with 202, reads Deleting, and refuses further changes with 409", async () => {
     const { project, etag } = await createProject(api, { image: image("v1") });

@@ -53,6 +53,22 @@ describe("POST /v1/projects with a bad body", () => {
     { reason: "RDS storage below 20 GiB", input: { database: { mode: "rds", allocatedStorageGb: 10 } }, want: "database.allocatedStorageGb" },
     { reason: "a bad image", input: { image: "nginx:latest" }, want: "image" },
     { reason: "a secrets map that is an array", input: { secrets: ["A"] }, want: "secrets" },
+    // Partitions (issue 12.9): role and region must be in one partition, and one the operator serves.
+    { reason: "an aws-cn role in a commercial region", input: { roleArn: "arn:aws-cn:iam::123456789012:role/x" }, want: "region" },
+    { reason: "a China region with an aws role", input: { region: "cn-north-1" }, want: "region" },
+    { reason: "an aws-us-gov role in a commercial region", input: { roleArn: "arn:aws-us-gov:iam::123456789012:role/x" }, want: "region" },
+    { reason: "a GovCloud region with an aws-cn role", input: { region: "us-gov-west-1", roleArn: "arn:aws-cn:iam::123456789012:role/x" }, want: "region" },
+    { reason: "an ISO partition's role", input: { roleArn: "arn:aws-iso:iam::123456789012:role/x" }, want: "roleArn" },
+    { reason: "a role ARN that is a path without a name", input: { roleArn: "arn:aws:iam::123456789012:role/ops/" }, want: "roleArn" },
+    { reason: "a role name over IAM's 64 characters", input: { roleArn: `arn:aws:iam::123456789012:role/${"r".repeat(65)}` }, want: "roleArn" },
+    // What the container would see is undefined when a name is both plain and secret.
+    { reason: "the same name in env and secrets", input: { env: { TOKEN: "a" }, secrets: { TOKEN: "b" } }, want: "secrets.TOKEN" },
+    // Sizes AWS refuses on every pass (Secrets Manager 65,536 bytes; ECS task definition 64 KiB).
+    { reason: "secrets whose JSON exceeds 65,536 bytes", input: { secrets: { S1: "s".repeat(30_000), S2: "s".repeat(30_000), S3: "s".repeat(6_000) } }, want: "secrets" },
+    { reason: "env that makes the task definition exceed 64 KiB", input: { env: { E1: "e".repeat(30_000), E2: "e".repeat(30_000), E3: "e".repeat(3_000) } }, want: "env" },
+    { reason: "200 secrets whose references alone exceed 64 KiB", input: { secrets: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`SECRET_${"N".repeat(200)}_${i}`, "v"])) }, want: "env" },
+    // SPEC §3: prod runs at least two API replicas; a spec saying one would read back a count that never runs.
+    { reason: "prod with one API replica", input: { deploymentType: "prod", resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 } } }, want: "resources.api.replicas" },
   ];
 
   beforeEach(async () => { counts = await rowCounts(api); });
@@ -146,10 +162,22 @@ describe("bodies the API cannot read", () => {
     await expectNothingWritten();
   });
 
-  it("accepts a body just under 1 MiB", async () => {
-    // 40 values of 25 KiB: under the body limit, so the answer is about the values, not the size.
+  it("reads a body just under 1 MiB and judges its values, not its size", async () => {
+    // 40 values of 25 KiB: under the body limit, so the answer is about the values (far more env than a
+    // 64 KiB task definition holds), not a 413.
     const env = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`V${i}`, "x".repeat(25 * 1024)]));
     const res = await api.request("POST", "/v1/projects", { body: projectBody({ env }) });
+    expect(res.status).toBe(400);
+    expect(fieldsOf(res)).toEqual(["env"]);
+    await expectNothingWritten();
+  });
+
+  it("accepts env and secrets just inside what AWS takes", async () => {
+    // 60,000 bytes of env and 65,000 of secret JSON: each under its limit (64 KiB task definition with
+    // its overhead, 65,536-byte SecretString), so the project is created.
+    const res = await api.request("POST", "/v1/projects", { body: projectBody({
+      env: { E1: "e".repeat(30_000), E2: "e".repeat(30_000) }, secrets: { S1: "s".repeat(32_000), S2: "s".repeat(32_000), S3: "s".repeat(900) },
+    }) });
     expect(res.status).toBe(201);
   });
 });
@@ -157,7 +185,9 @@ describe("bodies the API cannot read", () => {
 describe("PATCH and revision bodies", () => {
   let name: string;
   let etag: string;
-  beforeAll(async () => { ({ project: { name }, etag } = await createProject(api, { database: { mode: "rds", allocatedStorageGb: 40 } })); });
+  beforeAll(async () => {
+    ({ project: { name }, etag } = await createProject(api, { database: { mode: "rds", allocatedStorageGb: 40 }, env: { PLAIN: "1" }, secrets: { SEALED: "s" } }));
+  });
   beforeEach(async () => { counts = await rowCounts(api); });
 
   it.each([
@@ -170,6 +200,14 @@ describe("PATCH and revision bodies", () => {
     { reason: "shrinking storage", input: { database: { allocatedStorageGb: 20 } }, want: "database.allocatedStorageGb" },
     { reason: "POSTGRES_URI_CUSTOM that is not a URI", input: { secrets: { POSTGRES_URI_CUSTOM: "nope" } }, want: "secrets.POSTGRES_URI_CUSTOM" },
     { reason: "an unknown field", input: { replicas: 3 }, want: "replicas" },
+    { reason: "a role in another account", input: { roleArn: "arn:aws:iam::210987654321:role/LangGraphCloudOperator" }, want: "roleArn" },
+    { reason: "the same account number in another partition", input: { roleArn: "arn:aws-cn:iam::123456789012:role/LangGraphCloudOperator" }, want: "roleArn" },
+    { reason: "a secret named like an env var the project has", input: { secrets: { PLAIN: "s" } }, want: "secrets.PLAIN" },
+    { reason: "an env var named like a secret the project has", input: { env: { SEALED: "1" } }, want: "env.SEALED" },
+    { reason: "secrets grown past 65,536 bytes", input: { secrets: { S1: "s".repeat(32_000), S2: "s".repeat(32_000), S3: "s".repeat(2_000) } }, want: "secrets" },
+    { reason: "env grown past a 64 KiB task definition", input: { env: { E1: "e".repeat(32_000), E2: "e".repeat(32_000) } }, want: "env" },
+    { reason: "prod with one API replica", input: { deploymentType: "prod", resources: { api: { replicas: 1 } } }, want: "resources.api.replicas" },
+    { reason: "a switch to prod with zero API replicas", input: { deploymentType: "prod", resources: { api: { replicas: 0 } } }, want: "resources.api.replicas" },
   ])("refuses $reason with 400 naming $want", async ({ input, want }) => {
     const res = await api.request("PATCH", `/v1/projects/${name}`, { body: input, headers: { "if-match": etag } });
     expect(res.status).toBe(400);
@@ -189,6 +227,8 @@ describe("PATCH and revision bodies", () => {
     { reason: "no image", input: {}, want: "image" },
     { reason: "a reserved env override", input: { image: image("v1"), env: { PORT: "1" } }, want: "env.PORT" },
     { reason: "an unknown field", input: { image: image("v1"), tag: "v1" }, want: "tag" },
+    { reason: "an env override named like one of the project's secrets", input: { image: image("v1"), env: { SEALED: "1" } }, want: "env.SEALED" },
+    { reason: "an env override too large for a 64 KiB task definition", input: { image: image("v1"), env: { E1: "e".repeat(32_000), E2: "e".repeat(32_000) } }, want: "env" },
   ])("refuses a revision with $reason naming $want", async ({ input, want }) => {
     const res = await api.request("POST", `/v1/projects/${name}/revisions`, { body: input });
     expect(res.status).toBe(400);
@@ -207,6 +247,9 @@ describe("query strings", () => {
     { reason: "a revision cursor past any integer", input: `/v1/projects/${"x"}/revisions?cursor=${Buffer.from("9".repeat(30)).toString("base64url")}`, want: "query.cursor" },
     { reason: "since that is not a time", input: "/v1/projects/x/events?since=yesterday", want: "query.since" },
     { reason: "since on a leap second", input: "/v1/projects/x/events?since=2016-12-31T23:59:60Z", want: "query.since" },
+    // A logs cursor wraps CloudWatch's token; an altered one is the caller's mistake, not AWS's refusal (502).
+    { reason: "a logs cursor the API never issued", input: `/v1/projects/x/logs?cursor=${Buffer.from("not a token").toString("base64url")}`, want: "query.cursor" },
+    { reason: "a logs cursor holding a raw CloudWatch-style token", input: `/v1/projects/x/logs?cursor=${Buffer.from(Buffer.from('{"t":1,"s":"a","q":1}').toString("base64")).toString("base64url")}`, want: "query.cursor" },
   ])("refuses $reason with 400 naming $want", async ({ input, want }) => {
     const { project } = await createProject(api);
     counts = await rowCounts(api);

@@ -73,12 +73,13 @@ resources:
 
     const again = await byoc("apply", "-f", both, "-o", "json");
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ name: "vault", action: "updated", generation: 2, changes: [], writeOnly: ["secrets.OPENAI_API_KEY", "secrets.OTHER_KEY"] });
+    // Sent again, but the same values: the server records no change, so the generation stays (issue 12.9).
+    expect(JSON.parse(again.stdout)).toMatchObject({ name: "vault", action: "updated", generation: 1, changes: [], writeOnly: ["secrets.OPENAI_API_KEY", "secrets.OTHER_KEY"] });
 
     const one = writeYaml(dir, "vault-2", projectYaml("vault", "secrets:\n  OPENAI_API_KEY: sk-rotated\n"));
     const dropped = await byoc("apply", "-f", one);
     expect(lines(dropped.stdout)).toEqual([
-      "project vault updated (generation 2 → 3)",
+      "project vault updated (generation 1 → 2)",
       "  - secrets.OTHER_KEY (removed)",
       "  secrets.OPENAI_API_KEY: sent; write-only values cannot be compared, so apply always sends them",
     ]);

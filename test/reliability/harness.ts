@@ -100,11 +100,19 @@ export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
     });
     stream.on("end", () => { if (partial) lines.push(partial); });
   }
+  // The start-up deadline is cleared once the daemon is up: left running, it SIGKILLed a daemon that was
+  // serving 30 s after its spawn (seen under load, when its sibling replicas were slow to start).
+  let deadline: NodeJS.Timeout | undefined;
   const url = await Promise.race([
     new Promise<string>((resolve) => { onUrl = resolve; }),
     exit.then((e) => { throw new Error(`daemon ${o.operatorId} exited (${e.code ?? e.signal}) before it was up:\n${lines.slice(-30).join("\n")}`); }),
-    sleep(30_000).then(() => { child.kill("SIGKILL"); throw new Error(`daemon ${o.operatorId} did not come up in 30 s:\n${lines.slice(-30).join("\n")}`); }),
-  ]);
+    new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`daemon ${o.operatorId} did not come up in 30 s:\n${lines.slice(-30).join("\n")}`));
+      }, 30_000);
+    }),
+  ]).finally(() => clearTimeout(deadline));
   return {
     operatorId: o.operatorId, pid: child.pid!, url, lines, exit,
     exited: () => exited,

@@ -14,6 +14,7 @@ import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, Problem } from "../schemas.js";
 import { scopeOf } from "../auth.js";
+import { decodeLogsCursor, encodeLogsCursor } from "../views.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 502: Problem, 503: Problem };
@@ -83,13 +84,13 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     const since = req.query.since ? new Date(req.query.since) : new Date(Date.now() - 3_600_000);
     const until = req.query.until ? new Date(req.query.until) : undefined;
     if (Number.isNaN(since.getTime()) || (until && Number.isNaN(until.getTime()))) throw new ProblemError(400, "Invalid request", "since/until must be valid times", [{ field: "query.since", message: "invalid time" }]);
+    const nextToken = decodeLogsCursor(deps.sealer, p.id, req.query.cursor);
     try {
       const aws = await cloud.clientsFor(p.roleArn, p.externalId, p.region);
       const out = await readProjectLogs(aws, p.name, {
-        since, until, service: req.query.service, limit: Number(req.query.limit ?? 100),
-        nextToken: req.query.cursor ? Buffer.from(req.query.cursor, "base64url").toString("utf8") : undefined,
+        since, until, service: req.query.service, limit: Number(req.query.limit ?? 100), nextToken,
       });
-      return { items: out.items, nextCursor: out.nextToken ? Buffer.from(out.nextToken).toString("base64url") : null };
+      return { items: out.items, nextCursor: out.nextToken ? encodeLogsCursor(deps.sealer, p.id, out.nextToken) : null };
     } catch (err) {
       throw awsProblem(err);
     }

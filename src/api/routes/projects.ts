@@ -3,8 +3,10 @@ import type { FastifyPluginAsync } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import {
-  createProject, getProject, listProjects, markDeleting, NameTakenError, ProjectDeletingError, StaleGenerationError, updateProject,
+  createProject, getProject, listProjects, listRevisions, markDeleting, NameTakenError, ProjectDeletingError, StaleGenerationError, updateProject,
+  type TenantScope,
 } from "../../store/projects.js";
+import type { Store } from "../../store/db.js";
 import type { ApiDeps } from "../server.js";
 import { applyPatch, newProjectFromBody } from "../projectInput.js";
 import { notFound, ProblemError } from "../problem.js";
@@ -15,6 +17,12 @@ import { checkPatchExternalId, tenantForCreate, withTenantDefaults } from "../te
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+
+/** The task definition carries the newest revision's env over the project's: a PATCH of env must fit with it. */
+async function newestRevisionEnv(store: Store, scope: TenantScope, idOrName: string): Promise<Record<string, string>> {
+  const p = await getProject(store, scope, idOrName);
+  return p ? (await listRevisions(store, p.id, 1))[0]?.env ?? {} : {};
+}
 
 export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -64,8 +72,9 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
     const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(ifMatch.trim());
     if (!m) throw new ProblemError(400, "Invalid request", 'If-Match must be "<generation>"', [{ field: "header.if-match", message: 'must be "<generation>"' }]);
     await checkPatchExternalId(deps.store, callerOf(req), req.body.externalId);
+    const revisionEnv = await newestRevisionEnv(deps.store, scopeOf(req), req.params.idOrName);
     try {
-      const p = await updateProject(deps.store, scopeOf(req), req.params.idOrName, Number(m[1]), (current) => applyPatch(current, req.body, deps.sealer));
+      const p = await updateProject(deps.store, scopeOf(req), req.params.idOrName, Number(m[1]), (current) => applyPatch(current, req.body, deps.sealer, revisionEnv));
       if (!p) throw notFound(`project ${req.params.idOrName}`);
       return reply.header("etag", `"${p.generation}"`).send(projectView(p));
     } catch (err) {

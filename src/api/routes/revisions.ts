@@ -7,6 +7,7 @@ import {
 import { RESERVED_ENV } from "../../model/project.js";
 import type { ApiDeps } from "../server.js";
 import { scopeOf } from "../auth.js";
+import { checkRevisionEnv } from "../projectInput.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, ListQuery, listOf, Problem, Revision, RevisionCreate, RevisionParams } from "../schemas.js";
 import { decodeNumberCursor, encodeCursor, revisionView } from "../views.js";
@@ -33,6 +34,7 @@ export const revisionRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fast
       throw new ProblemError(400, "Invalid request", errs.map((e) => `${e.field}: ${e.message}`).join("; "), errs);
     }
     const p = await project(req, req.params.idOrName);
+    checkRevisionEnv(p, env);
     try {
       const r = await addRevision(deps.store, p.id, req.body.image, env);
       return reply.status(201).header("location", `/v1/projects/${p.name}/revisions/${r.number}`).send(revisionView(r));

@@ -55,7 +55,14 @@ interface RegisterInput {
   [key: string]: unknown;
 }
 
+/** ECS's quota "task definition size": the RegisterTaskDefinition request is at most 64 KiB. */
+const TASK_DEFINITION_MAX_BYTES = 65_536;
+
 function validate(input: RegisterInput): void {
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes > TASK_DEFINITION_MAX_BYTES) {
+    fail("ecs", "ClientException", `Actual length: '${bytes}'. Max allowed length is '${TASK_DEFINITION_MAX_BYTES}' bytes.`);
+  }
   if (!input.family || !FAMILY.test(input.family)) {
     fail("ecs", "ClientException", "Family must be 1-255 letters (uppercase and lowercase), numbers, underscores, and hyphens.");
   }

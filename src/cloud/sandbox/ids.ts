@@ -3,6 +3,7 @@
 // reproducible and two processes sharing one state store never mint the same id: the counter
 // they hash lives in the shared per-account state (see `nextSeq`).
 import { createHash } from "node:crypto";
+import { partitionOfRegion } from "../names.js";
 
 export function stableHex(parts: readonly (string | number)[], length: number): string {
   let out = "";
@@ -44,11 +45,8 @@ export function stableSuffix(parts: readonly (string | number)[]): string {
   return out;
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+/** The same rule as the operator's (one source), so the sandbox builds ARNs in the partition the operator expects. */
+export const partitionOf = partitionOfRegion;
 
 /** AWS's zone-id prefix for a region: us-east-1 → use1, ap-southeast-2 → apse2. */
 export function zoneIdPrefix(region: string): string {

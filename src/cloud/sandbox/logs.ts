@@ -172,6 +172,16 @@ function patternMatcher(pattern: string | undefined): (message: string) => boole
   return (m) => terms.every(({ exclude, term }) => m.includes(term) !== exclude);
 }
 
+/** A token this sandbox did not issue is refused as CloudWatch Logs refuses one: InvalidParameterException. */
+function filterToken(token: string): { t: number; s: string; q: number } {
+  let v: { t?: unknown; s?: unknown; q?: unknown } | undefined;
+  try { v = JSON.parse(Buffer.from(token, "base64").toString()); } catch { v = undefined; }
+  if (typeof v?.t !== "number" || typeof v.s !== "string" || typeof v.q !== "number") {
+    fail("logs", "InvalidParameterException", "The specified nextToken is invalid.");
+  }
+  return { t: v.t, s: v.s, q: v.q };
+}
+
 function filterLogEvents(ctx: OpContext, input: { logGroupName?: string; logGroupIdentifier?: string; logStreamNames?: string[]; logStreamNamePrefix?: string; startTime?: number; endTime?: number; filterPattern?: string; nextToken?: string; limit?: number }) {
   const group = findGroup(ctx, input.logGroupName ?? input.logGroupIdentifier);
   if (input.logStreamNames?.length && input.logStreamNamePrefix) {
@@ -180,7 +190,7 @@ function filterLogEvents(ctx: OpContext, input: { logGroupName?: string; logGrou
   const from = retentionStart(ctx, group, input.startTime);
   const to = Math.min(ctx.now, input.endTime ?? ctx.now);
   const limit = Math.min(input.limit ?? 10_000, 10_000);
-  const after = input.nextToken ? (JSON.parse(Buffer.from(input.nextToken, "base64").toString()) as { t: number; s: string; q: number }) : undefined;
+  const after = input.nextToken === undefined ? undefined : filterToken(input.nextToken);
   const matches = patternMatcher(input.filterPattern);
   const streams = Object.values(group.streams).filter((x) =>
     input.logStreamNames?.length ? input.logStreamNames.includes(x.name) : !input.logStreamNamePrefix || x.name.startsWith(input.logStreamNamePrefix));

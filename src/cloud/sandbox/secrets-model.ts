@@ -6,6 +6,8 @@
 import { fail } from "./errors.js";
 import { mintHex, type OpContext, type Tags } from "./state.js";
 
+const SECRET_VALUE_MAX_BYTES = 65_536;
+
 export interface SecretVersion {
   id: string;
   value?: string;
@@ -75,6 +77,11 @@ export function hasValue(input: ValueInput): boolean {
  * the version id, which is what makes a retried create or put idempotent.
  */
 export function putVersion(ctx: OpContext, secret: Secret, input: ValueInput): SecretVersion {
+  // The API model's constraint on SecretString (and SecretBinary): at most 65,536 bytes, checked by
+  // AWS's front end before the operation runs, hence the generic ValidationException.
+  if (input.SecretString !== undefined && Buffer.byteLength(input.SecretString) > SECRET_VALUE_MAX_BYTES) {
+    fail("secretsmanager", "ValidationException", `1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to ${SECRET_VALUE_MAX_BYTES}`);
+  }
   const id = input.ClientRequestToken ?? mintHex(ctx, "secret-version", 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
   const binary = input.SecretBinary ? Buffer.from(input.SecretBinary).toString("base64") : undefined;
   const existing = secret.versions.find((v) => v.id === id);

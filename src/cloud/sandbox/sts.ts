@@ -5,6 +5,7 @@
 // are recorded in the state store, so a daemon replica or a restarted process recognises them; base
 // keys (AKIA…) are the control plane's own identity in account 000000000000. Session expiry is not
 // enforced (see the report in index.ts): the SDK refreshes on the wall clock, tests move the sandbox's.
+import { parseRoleArn } from "../names.js";
 import { awsError, fail, unrecognizedClientError, type SandboxService } from "./errors.js";
 import { stableBase32, stableHex } from "./ids.js";
 import { IAM_SCOPE, type Caller } from "./state.js";
@@ -18,7 +19,6 @@ export function sandboxOperatorCredentials(): { accessKeyId: string; secretAcces
   return { accessKeyId: SANDBOX_OPERATOR_ACCESS_KEY_ID, secretAccessKey: SANDBOX_OPERATOR_SECRET_ACCESS_KEY };
 }
 
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const MAX_SESSION_SECONDS = 3600; // the role's default MaxSessionDuration
 
@@ -46,7 +46,7 @@ export async function resolveCaller(env: StsEnv, service: SandboxService, access
       if (session) env.sessions.set(accessKeyId, session); // a session's binding never changes
     }
     if (session) {
-      const partition = ROLE_ARN.exec(session.roleArn)?.[1] ?? "aws";
+      const partition = parseRoleArn(session.roleArn)?.partition ?? "aws";
       return {
         accountId: session.accountId,
         accessKeyId,
@@ -70,8 +70,9 @@ interface AssumeRoleInput {
 export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleInput) {
   const roleArn = input.RoleArn ?? "";
   const sessionName = input.RoleSessionName ?? "";
-  const arn = ROLE_ARN.exec(roleArn);
-  if (!arn) fail("sts", "ValidationError", `${JSON.stringify(roleArn)} is not a valid role ARN: expected arn:aws:iam::<12 digits>:role/<name>`);
+  // The partitions of SPEC §3 (aws, aws-cn, aws-us-gov): the session's ARNs are built in the role's.
+  const arn = parseRoleArn(roleArn);
+  if (!arn) fail("sts", "ValidationError", `${JSON.stringify(roleArn)} is not a valid role ARN: expected arn:<partition>:iam::<12 digits>:role/<name>`);
   if (!SESSION_NAME.test(sessionName)) {
     fail("sts", "ValidationError", `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{2,64}`);
   }
@@ -85,11 +86,11 @@ export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleI
       : "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
     fail("sts", "ValidationError", why);
   }
-  const trusted = (await env.store.withAccount(arn[2], IAM_SCOPE, (s) => s.iam.trustedExternalId)) ?? env.externalId;
+  const trusted = (await env.store.withAccount(arn.accountId, IAM_SCOPE, (s) => s.iam.trustedExternalId)) ?? env.externalId;
   if (input.ExternalId !== trusted) {
     throw awsError("sts", "AccessDenied", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   }
-  const [, partition, accountId, roleName] = arn;
+  const { partition, accountId, roleName } = arn;
   const seq = await env.store.withAccount(accountId, IAM_SCOPE, (s) => ++s.seq);
   const parts = [env.seed, accountId, roleArn, sessionName, seq];
   const accessKeyId = `ASIA${stableBase32(parts, 16)}`;
