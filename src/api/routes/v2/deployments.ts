@@ -100,7 +100,9 @@ export const deploymentRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fa
     async function changeSpec(current: ProjectRow): Promise<ProjectRow> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const change = (cur: ProjectRow) => applyPatch(cur, projectPatchFrom(req.body, cur)!, deps.sealer);
+          // As /v1's PATCH: the spec must fit with the newest revision's env (no env/secret name clash).
+          const revisionEnv = (await listRevisions(deps.store, current.id, 1))[0]?.env ?? {};
+          const change = (cur: ProjectRow) => applyPatch(cur, projectPatchFrom(req.body, cur)!, deps.sealer, revisionEnv);
           const row = await updateProject(deps.store, scope, current.id, current.generation, change);
           if (!row) throw notFound(`deployment ${current.id}`);
           return row;
