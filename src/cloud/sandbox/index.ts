@@ -1,7 +1,8 @@
 // The sandbox cloud: a simulated AWS that the operator's real SDK v3 clients talk to in sandbox mode
 // (SPEC §2), plugged beneath each client as a middleware so the operator's code path is the one it
 // runs against AWS. It models the operations the operator makes (STS, EC2 discovery, RDS, Secrets
-// Manager, ECS, CloudWatch Logs and metrics) with AWS's error codes and shapes, asynchronous
+// Manager, ECS, CloudWatch Logs and metrics, Elastic Load Balancing v2, Cloud Map, Application Auto
+// Scaling, ACM) with AWS's error codes and shapes, a model of the LangGraph image, asynchronous
 // provisioning scaled by BYOC_SANDBOX_DELAY_MS, fault injection, and a console for out-of-band changes.
 // State lives in a SandboxStateStore (memory, or Postgres to be shared by processes and survive them).
 import { randomInt } from "node:crypto";
@@ -38,7 +39,20 @@ export interface SandboxOptions {
   seed?: number;
   /** The simulated clock; default Date.now. */
   now?: () => number;
+  /**
+   * Hold LangGraph tasks to the image's container contract (image-model.ts): a task whose Redis is not
+   * in Cloud Map, whose Postgres is unreachable or lacks TLS, whose health check the image cannot run,
+   * or that has no licence key, stops as the real image would. BYOC_SANDBOX_IMAGE_MODEL=on|off.
+   * Default IMAGE_MODEL_DEFAULT.
+   */
+  imageModel?: boolean;
 }
+
+/**
+ * Off until the operator meets the container contract (issue 14): today's operator (curl health
+ * check, Redis by bare service name) would fail every rollout. The operator's side turns it on.
+ */
+export const IMAGE_MODEL_DEFAULT = false;
 
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
@@ -59,6 +73,7 @@ export class SandboxCloud {
       timings: timingsFor(opts.delayMs ?? 3000),
       now: opts.now ?? Date.now,
       faults,
+      imageModel: opts.imageModel ?? IMAGE_MODEL_DEFAULT,
     });
     this.calls = this.rt.calls;
     this.console = new SandboxConsole(this.rt);
@@ -83,6 +98,11 @@ export class SandboxCloud {
       opts.externalId = externalId;
     }
     if (env.BYOC_SANDBOX_FAULTS?.trim()) opts.faults = parseFaults(env.BYOC_SANDBOX_FAULTS, "BYOC_SANDBOX_FAULTS");
+    const model = env.BYOC_SANDBOX_IMAGE_MODEL?.trim().toLowerCase();
+    if (model) {
+      if (!["on", "off", "true", "false", "1", "0"].includes(model)) throw new Error(`BYOC_SANDBOX_IMAGE_MODEL: must be on or off, got ${JSON.stringify(model)}`);
+      opts.imageModel = ["on", "true", "1"].includes(model);
+    }
     const seed = env.BYOC_SANDBOX_SEED?.trim();
     if (seed) {
       if (!/^\d{1,10}$/.test(seed)) throw new Error(`BYOC_SANDBOX_SEED: must be a non-negative integer, got ${JSON.stringify(seed)}`);
@@ -110,6 +130,15 @@ export class SandboxCloud {
   setFaults(f: Partial<SandboxFaults>): void {
     for (const [k, v] of Object.entries(f)) if (v !== undefined) checkFault(k as keyof SandboxFaults, v);
     this.rt.faults = { ...this.rt.faults, ...f };
+  }
+
+  /** Turns the LangGraph image model on or off for tasks launched from now on. */
+  setImageModel(on: boolean): void {
+    this.rt.imageModel = on;
+  }
+
+  get imageModel(): boolean {
+    return this.rt.imageModel;
   }
 
   /** A snapshot of one account's region, brought up to the sandbox clock (seeded on first touch). */
