@@ -14,7 +14,7 @@ import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../s
 import { DESIRED_CHANNEL } from "../store/projects.js";
 import { TtlCache } from "./cache.js";
 import { HeldLeases } from "./heldLeases.js";
-import { settle } from "./outcomes.js";
+import { failedRollout, settle } from "./outcomes.js";
 
 export interface EngineOptions {
   store: Store;
@@ -214,6 +214,7 @@ export class Engine {
       steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
       changeRequested: applying || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
+      failedRollout: failedRollout(p.revisions, result.revisionUpdates),
     });
     for (const s of result.steps) {
       this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });

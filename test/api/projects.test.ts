@@ -292,7 +292,8 @@ describe("status and reconcile", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       phase: "Provisioning", generation: 1, observedGeneration: 0, conditions: [], resources: [],
-      activeRevision: { number: 1, image: image("v1"), status: "QUEUED" },
+      // Asked for, not yet serving.
+      activeRevision: null, latestRevision: { number: 1, image: image("v1"), status: "QUEUED" },
     });
   });
 

@@ -27,7 +27,7 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   const seen = new Set<string>();
   const ready = await t.waitFor("Ready", async () => {
     const s = await t.status("demo");
-    if (s.activeRevision) seen.add(s.activeRevision.status);
+    if (s.latestRevision) seen.add(s.latestRevision.status);
     return s.phase === "Ready" && s;
   });
   expect(ready.conditions.map((c: any) => [c.type, c.status])).toEqual([

@@ -212,6 +212,17 @@ export class SandboxConsole {
     this.rt.forgetRoleDenials(accountId);
   }
 
+  /**
+   * Prepares the account for a tenant, as the customer's Terraform module does: from now on its roles
+   * trust `externalId` (the tenant's) and refuse any other, the sandbox-wide one included.
+   */
+  async prepareAccount(accountId: string, externalId: string): Promise<void> {
+    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) throw new Error(`not an external ID: ${JSON.stringify(externalId)}`);
+    await this.in(accountId, IAM_SCOPE, (ctx) => {
+      ctx.s.iam.trustedExternalId = externalId;
+    });
+  }
+
   // Any modelled call, as a console user's click makes it (no faults, no call log): out-of-band edits
   // of load balancers, listeners, target groups, Cloud Map services and scaling, for drift tests.
 
