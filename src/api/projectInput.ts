@@ -113,7 +113,8 @@ function takeCustomUri(env: Record<string, string>, secrets: Record<string, stri
   return uri;
 }
 
-export function newProjectFromBody(body: ProjectCreate, sealer: Sealer): NewProject {
+/** `body` with the tenant's defaults already filled in (api/tenancy.ts withTenantDefaults). */
+export function newProjectFromBody(body: ProjectCreate & { region: string; roleArn: string; externalId: string }, sealer: Sealer): NewProject {
   const errors: FieldError[] = [];
   checkReserved(body.env, "env", errors);
   checkReserved(body.secrets, "secrets", errors);

@@ -48,9 +48,10 @@ const Image = Type.String({ pattern: ECR_IMAGE, maxLength: 512, description: "Im
 
 export const ProjectCreate = Type.Object({
   name: Type.String({ pattern: PROJECT_NAME, minLength: 3, maxLength: 40 }),
-  region: Type.String({ pattern: REGION, maxLength: 32 }),
-  roleArn: Type.String({ pattern: ROLE_ARN, maxLength: 2048 }),
-  externalId: Type.String({ pattern: EXTERNAL_ID, minLength: 2, maxLength: 1224 }),
+  // region and roleArn default to the tenant's; externalId is the tenant's (only an admin key may set it).
+  region: Type.Optional(Type.String({ pattern: REGION, maxLength: 32 })),
+  roleArn: Type.Optional(Type.String({ pattern: ROLE_ARN, maxLength: 2048 })),
+  externalId: Type.Optional(Type.String({ pattern: EXTERNAL_ID, minLength: 2, maxLength: 1224 })),
   deploymentType: Type.Optional(DeploymentType),
   database: Type.Optional(Type.Union([RdsDatabase, ExternalDatabase])),
   resources: Type.Optional(Type.Object({ api: Type.Optional(Service), queue: Type.Optional(Service) }, Strict)),
@@ -88,6 +89,7 @@ export type RevisionCreate = Static<typeof RevisionCreate>;
 export const TokenCreate = Type.Object({
   name: Type.String({ pattern: "^[\\w .@-]+$", minLength: 1, maxLength: 100 }),
   scope: Type.Union([Type.Literal("read"), Type.Literal("write")]),
+  expiresAt: Type.Optional(Type.String({ format: "date-time", description: "After this the key is refused (401)." })),
 }, Strict);
 
 /** Only the canonical form: ajv's "uuid" format also passes "urn:uuid:…", which Postgres refuses (a 500). */
@@ -116,6 +118,7 @@ const Timestamp = Type.String({ format: "date-time" });
 const ServiceOut = Type.Object({ cpu: Type.Integer(), memoryMb: Type.Integer(), replicas: Type.Integer() });
 export const Project = Type.Object({
   id: Type.String({ format: "uuid" }),
+  tenantId: Type.String({ format: "uuid" }),
   name: Type.String(),
   region: Type.String(),
   roleArn: Type.String(),

@@ -7,7 +7,7 @@ import { badRequest } from "./problem.js";
 
 export function projectView(p: ProjectRow) {
   return {
-    id: p.id, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
+    id: p.id, tenantId: p.tenantId, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
     deploymentType: p.deploymentType, database: p.database, resources: replicasRun(p.deploymentType, p.resources), env: p.env,
     secretNames: [...p.secretNames].sort(), deletionPolicy: p.deletionPolicy,
     ...(p.image ? { image: p.image } : {}),
@@ -53,17 +53,17 @@ export const encodeCursor = (v: string | number) => Buffer.from(String(v)).toStr
 // A cursor is opaque to clients, so anything but one this API returned is their mistake (400), never a
 // value handed to Postgres as is (a NUL byte or an out-of-range integer there would be a 500).
 const notACursor = () => badRequest("query.cursor", "is not a cursor this API returned");
-function decodeCursor(c: string): string {
+export function decodeCursor(c: string): string {
   const v = Buffer.from(c, "base64url").toString("utf8");
   if (encodeCursor(v) !== c) throw notACursor();
   return v;
 }
-/** A project list cursor: the last name of the previous page. */
-export function decodeNameCursor(c: string | undefined): string | undefined {
+/** A project list cursor: the last name of the previous page and its tenant (names repeat across tenants). */
+export function decodeNameCursor(c: string | undefined): { name: string; tenantId?: string } | undefined {
   if (c === undefined) return undefined;
-  const v = decodeCursor(c);
-  if (!/^[a-z0-9-]{1,40}$/.test(v)) throw notACursor();
-  return v;
+  const m = /^([a-z0-9-]{1,40})(?:\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?$/.exec(decodeCursor(c));
+  if (!m) throw notACursor();
+  return { name: m[1], tenantId: m[2] };
 }
 /** A revision or event list cursor: the last number (or id) of the previous page. */
 export function decodeNumberCursor(c: string | undefined): number | undefined {

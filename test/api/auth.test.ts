@@ -13,6 +13,7 @@ import { createProject, image, isProblem } from "./fixtures.js";
 
 let api: TestApi;
 let projectName: string;
+let defaultTenantId: string;
 let operations: Array<{ method: string; template: string; path: string }>;
 
 /** Path parameters filled with things that exist, so an authorised request reaches its handler. */
@@ -21,7 +22,9 @@ function fill(template: string): string {
     switch (param) {
       case "idOrName": return projectName;
       case "number": return "1";
-      case "id": return randomUUID();
+      // A tenant route's {id} is a tenant that exists, so a read GET reaches its handler (200).
+      case "id": return template.startsWith("/v1/tenants/") ? defaultTenantId : randomUUID();
+      case "keyId": return randomUUID();
       default: throw new Error(`auth.test.ts does not know how to fill path parameter {${param}} of ${template}; add it`);
     }
   });
@@ -29,7 +32,9 @@ function fill(template: string): string {
 
 beforeAll(async () => {
   api = await startTestApi();
-  projectName = (await createProject(api, { image: image("v1") })).project.name;
+  const created = (await createProject(api, { image: image("v1") })).project;
+  projectName = created.name;
+  defaultTenantId = created.tenantId;
   const doc = await api.request("GET", "/openapi.json", { token: null });
   operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
     .filter(([template]) => template.startsWith("/v1/"))

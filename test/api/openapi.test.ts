@@ -93,7 +93,8 @@ describe("request schemas in the document are the ones that validate", () => {
   it("ProjectCreate refuses unknown fields at every level", () => {
     const schema = operation("POST", "/v1/projects").requestBody.content["application/json"].schema;
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(expect.arrayContaining(["name", "region", "roleArn", "externalId"]));
+    // region, roleArn and externalId default to the tenant's (SPEC §3): only the name is always required.
+    expect(schema.required).toEqual(["name"]);
   });
 
   const imageRef = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/agent:v2`;
@@ -103,7 +104,7 @@ describe("request schemas in the document are the ones that validate", () => {
     { reason: "a project with an unknown field", method: "POST", path: "/v1/projects", input: () => projectBody({ foo: 1 }), want: false },
     { reason: "a project with an unknown nested field", method: "POST", path: "/v1/projects", input: () => projectBody({ database: { mode: "rds", iops: 3000 } }), want: false },
     { reason: "a project with a bad name", method: "POST", path: "/v1/projects", input: () => projectBody({ name: "Bad_Name" }), want: false },
-    { reason: "a project without externalId", method: "POST", path: "/v1/projects", input: () => projectBody({ externalId: undefined }), want: false },
+    { reason: "a project without externalId (the tenant's is used)", method: "POST", path: "/v1/projects", input: () => projectBody({ externalId: undefined }), want: true },
     { reason: "a project with a cpu Fargate lacks", method: "POST", path: "/v1/projects", input: () => projectBody({ resources: { api: { cpu: 3000, memoryMb: 4096, replicas: 1 } } }), want: false },
     { reason: "a revision", method: "POST", path: "/v1/projects/{idOrName}/revisions", input: () => ({ image: imageRef }), want: true },
     { reason: "a revision with an unknown field", method: "POST", path: "/v1/projects/{idOrName}/revisions", input: () => ({ image: imageRef, tag: "v2" }), want: false },

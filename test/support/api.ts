@@ -8,6 +8,7 @@ import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./db.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
+import { ensureDefaultTenant } from "../../src/store/tenants.js";
 
 export const WRITE_TOKEN = "write-token-0123456789abcdef";
 export const READ_TOKEN = "read-token-0123456789abcdefgh";
@@ -23,6 +24,8 @@ export async function startTestApi(opts: { logStream?: pino.DestinationStream; k
   const db = await createTestDatabase();
   await applyMigrations(db.url);
   const store = connect(db.url);
+  // As the daemon does in sandbox mode: the default tenant's roles trust the sandbox's external ID.
+  await ensureDefaultTenant(store.db, "sandbox-external-id");
   const logger = pino({ level: "debug" }, opts.logStream ?? pino.destination("/dev/null"));
   const app = await buildApi({
     store, sealer: createSealer([opts.key ?? randomBytes(32)]), metrics: createMetrics(), logger,

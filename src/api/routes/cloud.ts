@@ -14,6 +14,7 @@ import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, Problem } from "../schemas.js";
 import { decodeLogsCursor, encodeLogsCursor } from "../views.js";
+import { scopeOf } from "../auth.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 502: Problem, 503: Problem };
@@ -44,7 +45,7 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     schema: { tags: ["status"], security, params: IdOrName, description: "Dry run: the actions the next pass would take, and why. Changes nothing.", response: { 200: Plan, ...errors } },
   }, async (req) => {
     const cloud = requireCloud();
-    const p = await getProject(deps.store, req.params.idOrName);
+    const p = await getProject(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     const loaded = (await loadProjects(deps.store, deps.sealer, [p.id])).get(p.id)!;
     const noIntents = { begin: async () => "dry-run", resolve: async () => {}, clear: async () => {}, pending: () => false };
@@ -78,7 +79,7 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     },
   }, async (req) => {
     const cloud = requireCloud();
-    const p = await getProject(deps.store, req.params.idOrName);
+    const p = await getProject(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     const since = req.query.since ? new Date(req.query.since) : new Date(Date.now() - 3_600_000);
     const until = req.query.until ? new Date(req.query.until) : undefined;
