@@ -23,6 +23,11 @@ export interface IamState {
   executionRoleArn: string;
   /** Role name → the error code every call made with its sessions fails with (console.denyRole). */
   deniedRoles: Record<string, string>;
+  /**
+   * The external ID this account's roles trust, as the customer's Terraform set it for their tenant
+   * (console.prepareAccount); absent → the sandbox-wide one (BYOC_SANDBOX_EXTERNAL_ID).
+   */
+  trustedExternalId?: string;
 }
 
 export interface AccountState {
