@@ -2,14 +2,26 @@
 import type { Command } from "commander";
 import { ApiClient } from "./client.js";
 import { stdio, type Format, type Out } from "./output.js";
+import { resolveTenant } from "./tenants.js";
 
-export interface Context { client: ApiClient; out: Out }
+export interface Context {
+  client: ApiClient;
+  out: Out;
+  /** --tenant/BYOC_TENANT as given (an id or a name); see tenants.ts resolveTenant. */
+  tenant?: string;
+}
 
-/** Wraps a command's action: builds the context from the global flags, then runs `fn` with the arguments. */
+/**
+ * Wraps a command's action: builds the context from the global flags, then runs `fn` with the arguments.
+ * With --tenant, every request carries X-Tenant-Id (a name is looked up first), so an admin key acts
+ * inside that tenant; a tenant key needs no --tenant.
+ */
 export function withContext<A extends unknown[]>(fn: (ctx: Context, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const g = cmd.optsWithGlobals<{ url: string; token?: string; output: Format }>();
-    await fn({ client: new ApiClient(g.url, g.token), out: await stdio(g.output) }, ...(args.slice(0, -1) as A));
+    const g = cmd.optsWithGlobals<{ url: string; token?: string; output: Format; tenant?: string }>();
+    const ctx: Context = { client: new ApiClient(g.url, g.token), out: await stdio(g.output), tenant: g.tenant };
+    if (g.tenant) ctx.client.tenantId = (await resolveTenant(ctx)).id;
+    await fn(ctx, ...(args.slice(0, -1) as A));
   };
 }
