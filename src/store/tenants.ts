@@ -2,7 +2,7 @@
 // 128 random bits and never changed: the customer puts it in their role's trust policy, so no other
 // tenant can make the operator present it (the confused-deputy guard AWS recommends).
 import { randomBytes } from "node:crypto";
-import { asc, eq, gt, sql as dsql } from "drizzle-orm";
+import { asc, eq, gt } from "drizzle-orm";
 import type { Store } from "./db.js";
 import { accountBindings, tenants } from "./schema.js";
 
@@ -72,9 +72,4 @@ export async function claimAccount(tx: Tx, accountId: string, tenantId: string):
   await tx.insert(accountBindings).values({ accountId, tenantId }).onConflictDoNothing();
   const [row] = await tx.select({ tenantId: accountBindings.tenantId }).from(accountBindings).where(eq(accountBindings.accountId, accountId));
   if (row.tenantId !== tenantId) throw new AccountBoundError(accountId);
-}
-
-export async function tenantCount(store: Store): Promise<number> {
-  const [row] = await store.db.select({ n: dsql<number>`count(*)::int` }).from(tenants);
-  return row.n;
 }
