@@ -178,3 +178,15 @@ describe("watch streams", () => {
     expect(msgs.filter((m) => m.data.projectId === pa.id)).toEqual([]);
   });
 });
+
+describe("what needs no key", () => {
+  it("/metrics and /openapi.json reveal no tenant, project, account, role or external ID", async () => {
+    for (const path of ["/metrics", "/openapi.json"]) {
+      const res = await api.request("GET", path, { token: null });
+      expect(res.status).toBe(200);
+      for (const secret of [a.id, a.name, a.externalId, a.account, a.roleArn, pa.id, pa.name, b.id, b.name, b.account]) {
+        expect(res.text, `${path} contains ${secret}`).not.toContain(secret);
+      }
+    }
+  });
+});
