@@ -86,7 +86,7 @@ export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleI
       : "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
     fail("sts", "ValidationError", why);
   }
-  const trusted = (await env.store.withAccount(arn[2], IAM_SCOPE, (s) => s.iam.trustedExternalId)) ?? env.externalId;
+  const trusted = (await env.store.withAccount(arn.accountId, IAM_SCOPE, (s) => s.iam.trustedExternalId)) ?? env.externalId;
   if (input.ExternalId !== trusted) {
     throw awsError("sts", "AccessDenied", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   }
