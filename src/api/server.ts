@@ -25,6 +25,7 @@ import { deploymentRoutes } from "./routes/v2/deployments.js";
 import { deploymentRevisionRoutes } from "./routes/v2/revisions.js";
 import { deployLogRoutes } from "./routes/v2/deploy_logs.js";
 import type { Cloud } from "../cloud/clients.js";
+import type { PassPlan } from "../model/project.js";
 
 export interface ApiDeps {
   store: Store;
@@ -33,15 +34,15 @@ export interface ApiDeps {
   logger: Logger;
   tokens: StaticToken[];
   version?: string;
-  /** For the plan and logs routes, which read the customer's account. */
+  /** For the logs route, which reads the customer's account. */
   cloud?: Cloud;
+  /** The engine's dry run (engine.ts dryRunner), for the plan route. */
+  planner?: (projectId: string) => Promise<PassPlan | undefined>;
   operatorId?: string;
   /** Open watch streams allowed per key on this replica (default routes/watch.ts DEFAULT_WATCHERS_PER_KEY). */
   watchersPerKey?: number;
   /** Tests shorten these; the defaults suit every deployment we know of. */
   http?: Partial<HttpLimits>;
-  /** Open watch streams allowed per key on this replica (default routes/watch.ts DEFAULT_WATCHERS_PER_KEY). */
-  watchersPerKey?: number;
 }
 
 export const BODY_LIMIT = 1024 * 1024;

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { readProjectLogs } from "../../../../reconcilers/logGroup.js";
+import { readProjectLogs } from "../../../cloud/projectLogs.js";
 import { awsErrorCode, errorMessage, rootAwsError } from "../../../cloud/errors.js";
 import { getProject, type ProjectRow } from "../../../store/projects.js";
 import { getRevisionById, nextRevision } from "../../../store/revisions.js";
