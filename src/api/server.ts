@@ -40,8 +40,6 @@ export interface ApiDeps {
   watchersPerKey?: number;
   /** Tests shorten these; the defaults suit every deployment we know of. */
   http?: Partial<HttpLimits>;
-  /** Open watch streams allowed per key on this replica (default routes/watch.ts DEFAULT_WATCHERS_PER_KEY). */
-  watchersPerKey?: number;
 }
 
 export const BODY_LIMIT = 1024 * 1024;

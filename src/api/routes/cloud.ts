@@ -15,7 +15,6 @@ import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, Problem } from "../schemas.js";
 import { scopeOf } from "../auth.js";
 import { decodeLogsCursor, encodeLogsCursor } from "../views.js";
-import { scopeOf } from "../auth.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 502: Problem, 503: Problem };

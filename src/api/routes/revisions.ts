@@ -8,7 +8,6 @@ import { RESERVED_ENV } from "../../model/project.js";
 import type { ApiDeps } from "../server.js";
 import { scopeOf } from "../auth.js";
 import { checkRevisionEnv } from "../projectInput.js";
-import { scopeOf } from "../auth.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, ListQuery, listOf, Problem, Revision, RevisionCreate, RevisionParams } from "../schemas.js";
 import { decodeNumberCursor, encodeCursor, revisionView } from "../views.js";

@@ -272,19 +272,6 @@ export class SandboxConsole {
     });
   }
 
-  // IAM trust (tenants)
-
-  /**
-   * Prepares the account for a tenant, as the customer's Terraform module does: from now on its roles
-   * trust `externalId` (the tenant's) and refuse any other, the sandbox-wide one included.
-   */
-  async prepareAccount(accountId: string, externalId: string): Promise<void> {
-    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) throw new Error(`not an external ID: ${JSON.stringify(externalId)}`);
-    await this.in(accountId, IAM_SCOPE, (ctx) => {
-      ctx.s.iam.trustedExternalId = externalId;
-    });
-  }
-
   // CloudWatch
 
   setMetric(accountId: string, region: string, namespace: string, metric: string, dims: Record<string, string>, value: number): Promise<void> {
