@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { ApiClient } from "./client.js";
 import { processIo, stdio, type CliIo, type Format, type Out } from "./output.js";
-import { resolveTenant } from "./tenants.js";
+import { resolveTenant } from "./tenantRef.js";
 
 export interface Context {
   client: ApiClient;

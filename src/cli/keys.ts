@@ -5,7 +5,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { withContext, type Context } from "./context.js";
 import { parseDuration } from "./durations.js";
 import { age, show, table } from "./output.js";
-import { resolveTenant } from "./tenants.js";
+import { resolveTenant } from "./tenantRef.js";
 
 interface KeyView { id: string; name: string; scope: string; createdAt: string; createdBy: string; lastUsedAt: string | null; expiresAt: string | null }
 
