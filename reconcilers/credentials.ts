@@ -1,7 +1,7 @@
 // Credentials: STS AssumeRole into the customer's role with the project's ExternalId. Sessions are
 // cached per role by the cloud layer and refreshed before expiry. A refusal (wrong external ID, trust
 // policy, AccessDenied) is terminal with AWS's code and retried slowly until the customer fixes the role.
-import { awsErrorCode, errorMessage, isAccessDenied, isTransient } from "../src/cloud/errors.js";
+import { awsErrorCode, classifyFailure, errorMessage, isAccessDenied } from "../src/cloud/errors.js";
 import type { Step } from "./types.js";
 import { done } from "./types.js";
 
@@ -16,7 +16,7 @@ export const credentials: Step = {
       return { actions: [], after: done("RoleAssumed", `assumed ${ctx.project.roleArn}`) };
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
-      if (isTransient(cause)) throw err;
+      if (classifyFailure(cause) === "transient" || classifyFailure(cause) === "throttle") throw err;
       const code = awsErrorCode(cause);
       const hint = isAccessDenied(cause) ? " (check the role's trust policy: principal and sts:ExternalId)" : "";
       return {

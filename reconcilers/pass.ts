@@ -4,7 +4,7 @@
 // at the first step that is not done; the engine turns the step outcomes into conditions and a requeue.
 import type { Logger } from "pino";
 import type { AwsClients, Cloud } from "../src/cloud/clients.js";
-import { awsErrorCode, errorMessage, isAccessDenied, isThrottle, isValidation, rootAwsError } from "../src/cloud/errors.js";
+import { awsErrorCode, classifyFailure, errorMessage, isAccessDenied, isThrottle, rootAwsError } from "../src/cloud/errors.js";
 import { SLOW_RETRY_MS } from "./credentials.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
 import { cluster } from "./cluster.js";
@@ -130,7 +130,7 @@ async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: 
       result.events.push({ type: "Warning", reason: code, message, resource: current.resource, repeats: true });
     }
     // Permanent errors wait for the spec (or the customer's role) to change: slow retries, never a hot loop.
-    if (isValidation(root) || isAccessDenied(root)) {
+    if (classifyFailure(root) === "permanent" || isAccessDenied(root)) {
       return { kind: "terminal", code, reason: code, message, retryAfterMs: SLOW_RETRY_MS };
     }
     return { kind: "error", code, message, throttled: isThrottle(root) };
