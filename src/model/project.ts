@@ -51,6 +51,12 @@ export interface DesiredProject extends ProjectSpec {
   revisions: Revision[];
 }
 
+/** What a dry run says (GET /v1/projects/{id}/plan): the actions a pass would take now, and where it would stop. */
+export interface PassPlan {
+  actions: Array<{ verb: string; kind: string; resource: string; reason: string; diffs: Array<{ field: string; actual: string; desired: string }> }>;
+  steps: Array<{ kind: string; outcome: string; reason: string; message: string }>;
+}
+
 export interface ConditionUpdate {
   type: ConditionType;
   status: ConditionStatus;
