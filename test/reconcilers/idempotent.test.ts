@@ -71,6 +71,18 @@ describe("create twice → one resource", () => {
     expect((await counts())[kind] - (shared ? 0 : start)).toBe(want);
   });
 
+  test("Service: a create retried with another token (its intent lost) finds the service there: no error, still 3", async () => {
+    const ctx = await context("idem-service-token");
+    const start = (await counts()).Service;
+    await convergeThrough(ctx, "TaskDefinition");
+    const creates = (await planStep(ctx, "Service")).actions.filter((a) => a.verb === "create");
+    for (const a of creates) await a.run(noRecord);
+    // ECS answers InvalidParameterException ("not idempotent"): the create reads the service back by name.
+    await store.sql`DELETE FROM create_intents WHERE project_id = ${ctx.project.id}`;
+    for (const a of creates) await a.run(noRecord);
+    expect((await counts()).Service - start).toBe(3);
+  });
+
   test("TaskDefinition: planning again after a registration finds it by spec hash and registers nothing", async () => {
     const ctx = await context("idem-taskdefs");
     await convergeThrough(ctx, "LogGroup");
