@@ -8,7 +8,7 @@
 // Reconcilers know nothing of SQL or HTTP; nothing in a step records anything while it plans.
 import type { Logger } from "pino";
 import type { AwsClients } from "../src/cloud/clients.js";
-import { awsErrorCode, classifyFailure, errorMessage, rootAwsError } from "../src/cloud/errors.js";
+import { awsErrorCode, classifyFailure, rootAwsError } from "../src/cloud/errors.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
 
 // ---- Outcomes: what a step says about its part of the project once its actions are applied.
@@ -56,8 +56,6 @@ export function failed(err: unknown, message: string): Terminal | Failed {
 export class StepFailure extends Error {
   constructor(message: string, options: { cause: unknown }) { super(message, options); }
 }
-
-export const describeFailure = (err: unknown): string => errorMessage(rootAwsError(err));
 
 // ---- Changes and actions.
 

@@ -146,9 +146,10 @@ function stepRunner(deps: PassDeps, result: PassResult, project: DesiredProject)
   };
   return async (step, ctx, input) => {
     const started = Date.now();
-    const finish = (outcome: Outcome) => {
+    const note = (outcome: Outcome) =>
       result.steps.push({ kind: step.kind, condition: step.condition, informational: step.informational, outcome, durationMs: Date.now() - started });
-      if (outcome.kind === "done") return;
+    const stop = (outcome: Outcome): never => {
+      note(outcome);
       // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
       // so fixing the role is enough and nobody has to restart the operator.
       if (outcome.kind === "terminal" && outcome.failure === "denied" && !dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
@@ -156,27 +157,27 @@ function stepRunner(deps: PassDeps, result: PassResult, project: DesiredProject)
     };
     let current: Action | undefined;
     try {
-      if (deps.signal?.aborted) return finish(LEASE_LOST) as never;
+      if (deps.signal?.aborted) stop(LEASE_LOST);
       const plan = await step.plan(ctx, input);
       result.observations.push(...(plan.observations ?? []));
       if (!dryRun) result.events.push(...(plan.events ?? []));
       for (const action of plan.actions) {
         result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
         if (dryRun) continue;
-        if (deps.signal?.aborted) return finish(LEASE_LOST) as never;
+        if (deps.signal?.aborted) stop(LEASE_LOST);
         current = action;
         // false: the action found nothing it could change (its own Warning says why); no event.
         if ((await action.run(record)) === false) continue;
         recordApplied(ctx.log, step.kind, action, result, deps.specChanged ?? false);
       }
       current = undefined;
-      if (!("provide" in plan)) return finish(plan.after) as never;
+      if (!("provide" in plan)) return stop(plan.after);
       const out = await plan.provide();
-      finish(plan.after);
+      note(plan.after);
       return out;
     } catch (err) {
       if (err instanceof PassStopped) throw err;
-      return finish(failure(ctx.log, step.kind, current, err, result)) as never;
+      return stop(failure(ctx.log, step.kind, current, err, result));
     }
   };
 }
