@@ -1,39 +1,51 @@
 // The account's shared ECS cluster `langgraph-cloud-cluster` (one per account and region, used by every
 // project there). Checked at most once per account per half resync interval (see mutableFactTtlMs), one
 // read shared by the account's passes that ask together, and at once when DescribeServices finds it
-// gone (rollout.ts drops the cached fact); recreated if deleted.
-// AWS calls: ecs:DescribeClusters, ecs:CreateCluster (idempotent by name in AWS).
+// gone (services.ts drops the cached fact); recreated if deleted.
+// AWS calls: ecs:DescribeClusters, ecs:CreateCluster. Idempotent create: CreateCluster of an existing
+// name returns that cluster (AWS documents it so), so a repeated create changes nothing.
 import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
 import { CLUSTER_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
-import type { PassContext, Step } from "./types.js";
-import { done, mutableFactTtlMs } from "./types.js";
+import { act, done, mutableFactTtlMs, proceed, type Change, type NoInput, type PassContext, type Step } from "./contract.js";
 
-/** `existed`: AWS still lists it, INACTIVE (deleted out of band). */
-async function describeCluster(ctx: PassContext): Promise<{ active: boolean; existed: boolean }> {
-  const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
-  return { active: !!out.clusters?.some((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE"), existed: !!out.clusters?.length };
+/** What DescribeClusters says of the cluster: `existed` — AWS still lists it, INACTIVE (deleted out of band). */
+export interface ClusterObservation { active: boolean; existed: boolean }
+
+export const clusterCacheKey = (ctx: PassContext) => `cluster|${ctx.aws.accountId}|${ctx.aws.region}`;
+
+async function observeCluster(ctx: PassContext): Promise<ClusterObservation> {
+  const read = async () => {
+    const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
+    return { active: !!out.clusters?.some((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE"), existed: !!out.clusters?.length };
+  };
+  return ctx.cache.shared(clusterCacheKey(ctx), mutableFactTtlMs(ctx), read, (c) => c.active);
 }
 
-export const cluster: Step = {
+/** Pure: the cluster is there, or it is created (a Warning when it had been deleted). */
+export function decideCluster(o: ClusterObservation): { changes: Change[] } {
+  if (o.active) return { changes: [] };
+  return {
+    changes: [{
+      verb: "create", kind: "Cluster", resource: CLUSTER_NAME, reason: "cluster does not exist",
+      event: {
+        type: o.existed ? "Warning" : "Normal", reason: "Created", resource: CLUSTER_NAME,
+        message: `created ECS cluster ${CLUSTER_NAME}${o.existed ? " (it had been deleted)" : ""}`,
+      },
+    }],
+  };
+}
+
+export const cluster: Step<NoInput, void> = {
   kind: "Cluster",
   condition: "ServicesReady",
-  async plan(ctx: PassContext) {
-    const key = `cluster|${ctx.aws.accountId}|${ctx.aws.region}`;
-    const seen = await ctx.cache.shared(key, mutableFactTtlMs(ctx), () => describeCluster(ctx), (c) => c.active);
-    if (seen.active) return { actions: [], after: done("ClusterActive", `${CLUSTER_NAME} is active`) };
-    return {
-      actions: [{
-        verb: "create", kind: "Cluster", resource: CLUSTER_NAME, reason: "cluster does not exist",
-        event: { type: seen.existed ? "Warning" : "Normal", reason: "Created", message: `created ECS cluster ${CLUSTER_NAME}${seen.existed ? " (it had been deleted)" : ""}`, resource: CLUSTER_NAME },
-        run: async () => {
-          await ctx.aws.ecs.send(new CreateClusterCommand({
-            clusterName: CLUSTER_NAME, tags: [{ key: TAG_MANAGED_BY, value: ctx.operatorId }],
-            settings: [{ name: "containerInsights", value: "enabled" }],
-          }));
-          ctx.cache.delete(`services|${ctx.aws.accountId}|${ctx.aws.region}`);
-        },
-      }],
-      after: done("ClusterActive", `${CLUSTER_NAME} created`),
-    };
+  async plan(ctx) {
+    const o = await observeCluster(ctx);
+    const actions = decideCluster(o).changes.map((c) => act(c, async () => {
+      await ctx.aws.ecs.send(new CreateClusterCommand({
+        clusterName: CLUSTER_NAME, tags: [{ key: TAG_MANAGED_BY, value: ctx.operatorId }],
+        settings: [{ name: "containerInsights", value: "enabled" }],
+      }));
+    }));
+    return proceed(actions, done("ClusterActive", o.active ? `${CLUSTER_NAME} is active` : `${CLUSTER_NAME} created`));
   },
 };

@@ -7,8 +7,8 @@ import { GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-clou
 import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames } from "../src/cloud/names.js";
-import type { PassContext, Step } from "./types.js";
-import { done } from "./types.js";
+import type { EventRecord, ResourceObservation } from "../src/model/project.js";
+import { done, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
 
 export const HEALTH_INTERVAL_MS = 5 * 60_000;
 export const LOW_STORAGE_FRACTION = 0.1;
@@ -42,13 +42,13 @@ const metricsRead: BatchRead<MetricDataQuery[], Map<string, number>> = {
   },
 };
 
-export const health: Step = {
+export const health: Step<NoInput, void> = {
   kind: "Health",
   condition: "ServicesReady",
   informational: true,
   async plan(ctx: PassContext) {
     const key = `health|${ctx.project.id}`;
-    if (ctx.cache.get<boolean>(key) || ctx.dryRun) return { actions: [], after: done("RolloutComplete", "healthy") };
+    if (ctx.cache.get<boolean>(key) || ctx.dryRun) return proceed([], done("RolloutComplete", "healthy"));
     ctx.cache.set(key, true, ctx.healthIntervalMs ?? HEALTH_INTERVAL_MS);
     const names = projectNames(ctx.project.name);
     const rds = ctx.project.database.mode === "rds";
@@ -67,25 +67,27 @@ export const health: Step = {
       values = await batched(ctx.aws, metricsRead, queries);
     } catch (err) {
       ctx.log.warn({ code: awsErrorCode(err) }, "health metrics unavailable");
-      return { actions: [], after: done("RolloutComplete", "healthy (metrics unavailable)") };
+      return proceed([], done("RolloutComplete", "healthy (metrics unavailable)"));
     }
+    const observations: ResourceObservation[] = [];
+    const events: EventRecord[] = [];
     const pct = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)}%`);
     for (const role of ["api", "queue"] as const) {
-      ctx.observe({ kind: "Metrics", name: names.service(role), arn: null, phase: `cpu ${pct(values.get(`${role}cpu`))} mem ${pct(values.get(`${role}mem`))}`, lastError: null });
+      observations.push({ kind: "Metrics", name: names.service(role), arn: null, phase: `cpu ${pct(values.get(`${role}cpu`))} mem ${pct(values.get(`${role}mem`))}`, lastError: null });
     }
     if (rds) {
       const free = values.get("dbfree");
       const allocated = (ctx.project.database.allocatedStorageGb ?? 20) * 1024 ** 3;
       const low = free !== undefined && free < allocated * LOW_STORAGE_FRACTION;
       const freeGb = free === undefined ? "n/a" : `${(free / 1024 ** 3).toFixed(1)} GiB free`;
-      ctx.observe({
+      observations.push({
         kind: "Metrics", name: names.dbInstance, arn: null, phase: `cpu ${pct(values.get("dbcpu"))} storage ${freeGb}`,
         lastError: low ? { code: "LowStorage", message: `${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB` } : null,
       });
       if (low) {
-        ctx.emit({ type: "Warning", reason: "LowStorage", message: `RDS instance ${names.dbInstance} has ${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB; raise database.allocatedStorageGb`, resource: names.dbInstance, repeats: true });
+        events.push({ type: "Warning", reason: "LowStorage", message: `RDS instance ${names.dbInstance} has ${freeGb} of ${ctx.project.database.allocatedStorageGb} GiB; raise database.allocatedStorageGb`, resource: names.dbInstance, repeats: true });
       }
     }
-    return { actions: [], after: done("RolloutComplete", "healthy") };
+    return proceed([], done("RolloutComplete", "healthy"), { observations, events });
   },
 };

@@ -1,61 +1,81 @@
-// Network discovery (never creation): the VPC and private subnets tagged by the customer's Terraform
-// module, the service security group and the DB subnet group. Read once per account and region per
-// resync interval and shared by that account's projects.
+// Network discovery (never creation): the VPC and subnets tagged by the customer's Terraform module,
+// the service and load-balancer security groups, the DB subnet group and the task execution role. Read
+// once per account and region per resync interval and shared by that account's projects.
 // AWS calls: ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, rds:DescribeDBSubnetGroups.
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
 import { awsErrorCode } from "../src/cloud/errors.js";
-import { DB_SUBNET_GROUP_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME, iamRoleArn } from "../src/cloud/names.js";
-import type { PassContext, PassFacts, Step } from "./types.js";
-import { done } from "./types.js";
+import {
+  DB_SUBNET_GROUP_NAME, LB_SG_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME, iamRoleArn,
+} from "../src/cloud/names.js";
+import { blocked, done, halt, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
 
-type Network = Pick<PassFacts, "vpcId" | "privateSubnetIds" | "serviceSecurityGroupId" | "dbSubnetGroup" | "executionRoleArn">;
+/** What the network step provides. */
+export interface Network {
+  vpc: string;
+  /** For tasks and databases (tagged langgraph-cloud-private=1), sorted. */
+  privateSubnets: string[];
+  /** For internet-facing load balancers (langgraph-cloud-private=0), sorted; empty in an account without them. */
+  publicSubnets: string[];
+  serviceSg: string;
+  /** `langgraph-cloud-lb-sg`; undefined in an account set up before load balancers (the ingress step says so). */
+  lbSg: string | undefined;
+  dbSubnetGroup: string;
+  executionRoleArn: string;
+}
 
-class MissingPrerequisite extends Error {}
+/** What is missing, for the user; discovery stops at the first. */
+export type NetworkObservation = { found: Network } | { missing: string };
 
-async function discover(ctx: PassContext): Promise<Network> {
+async function observeNetwork(ctx: PassContext): Promise<NetworkObservation> {
   const { ec2, rds, accountId } = ctx.aws;
   const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: `tag:${TAG_ENABLED}`, Values: ["1"] }] }));
-  const vpc = vpcs.Vpcs?.[0];
-  if (!vpc?.VpcId) throw new MissingPrerequisite(`no VPC tagged ${TAG_ENABLED}=1`);
+  const vpc = vpcs.Vpcs?.[0]?.VpcId;
+  if (!vpc) return { missing: `no VPC tagged ${TAG_ENABLED}=1` };
+  // One listing of the enabled subnets, split by their private tag.
   const subnets = await ec2.send(new DescribeSubnetsCommand({
-    Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }, { Name: `tag:${TAG_ENABLED}`, Values: ["1"] }, { Name: `tag:${TAG_PRIVATE}`, Values: ["1"] }],
+    Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: `tag:${TAG_ENABLED}`, Values: ["1"] }],
   }));
-  const privateSubnetIds = (subnets.Subnets ?? []).map((s) => s.SubnetId!).filter(Boolean).sort();
-  if (privateSubnetIds.length === 0) throw new MissingPrerequisite(`no private subnets tagged ${TAG_PRIVATE}=1 in ${vpc.VpcId}`);
+  const tagged = (value: string) => (subnets.Subnets ?? [])
+    .filter((s) => s.Tags?.some((t) => t.Key === TAG_PRIVATE && t.Value === value))
+    .flatMap((s) => (s.SubnetId ? [s.SubnetId] : [])).sort();
+  const privateSubnets = tagged("1");
+  if (privateSubnets.length === 0) return { missing: `no private subnets tagged ${TAG_PRIVATE}=1 in ${vpc}` };
   const sgs = await ec2.send(new DescribeSecurityGroupsCommand({
-    Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }, { Name: "group-name", Values: [SERVICE_SG_NAME] }],
+    Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "group-name", Values: [SERVICE_SG_NAME, LB_SG_NAME] }],
   }));
-  const sg = sgs.SecurityGroups?.[0];
-  if (!sg?.GroupId) throw new MissingPrerequisite(`no security group ${SERVICE_SG_NAME} in ${vpc.VpcId}`);
+  const sg = (name: string) => sgs.SecurityGroups?.find((g) => g.GroupName === name)?.GroupId;
+  const serviceSg = sg(SERVICE_SG_NAME);
+  if (!serviceSg) return { missing: `no security group ${SERVICE_SG_NAME} in ${vpc}` };
   try {
     await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: DB_SUBNET_GROUP_NAME }));
   } catch (err) {
-    if (awsErrorCode(err) === "DBSubnetGroupNotFoundFault") throw new MissingPrerequisite(`no DB subnet group ${DB_SUBNET_GROUP_NAME}`);
+    if (awsErrorCode(err) === "DBSubnetGroupNotFoundFault") return { missing: `no DB subnet group ${DB_SUBNET_GROUP_NAME}` };
     throw err;
   }
   return {
-    vpcId: vpc.VpcId, privateSubnetIds, serviceSecurityGroupId: sg.GroupId, dbSubnetGroup: DB_SUBNET_GROUP_NAME,
-    executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME),
+    found: {
+      vpc, privateSubnets, publicSubnets: tagged("0"), serviceSg, lbSg: sg(LB_SG_NAME), dbSubnetGroup: DB_SUBNET_GROUP_NAME,
+      executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME),
+    },
   };
 }
 
-export const network: Step = {
+/** How soon to look again for a missing prerequisite: someone has to run Terraform first. */
+const PREREQUISITE_RECHECK_MS = 5 * 60_000;
+
+export const network: Step<NoInput, Network> = {
   kind: "Network",
   condition: "NetworkReady",
   async plan(ctx) {
     const key = `network|${ctx.aws.accountId}|${ctx.aws.region}`;
-    let net: Network;
-    try {
-      net = await ctx.cache.shared(key, ctx.resyncMs, () => discover(ctx));
-    } catch (err) {
-      if (!(err instanceof MissingPrerequisite)) throw err;
-      return {
-        actions: [],
-        after: { kind: "blocked", reason: "PrerequisiteMissing", afterMs: 5 * 60_000, message: `${err.message}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}` },
-      };
+    // A missing prerequisite is not kept: the pass after the customer's Terraform run finds it.
+    const o = await ctx.cache.shared(key, ctx.resyncMs, () => observeNetwork(ctx), (x) => "found" in x);
+    if ("missing" in o) {
+      const message = `${o.missing}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}`;
+      return halt([], blocked("PrerequisiteMissing", message, { afterMs: Math.min(PREREQUISITE_RECHECK_MS, ctx.resyncMs) }));
     }
-    Object.assign(ctx.facts, net);
-    return { actions: [], after: done("Discovered", `VPC ${net.vpcId}, ${net.privateSubnetIds.length} private subnets, ${SERVICE_SG_NAME} ${net.serviceSecurityGroupId}`) };
+    const net = o.found;
+    return proceed([], done("Discovered", `VPC ${net.vpc}, ${net.privateSubnets.length} private subnets, ${SERVICE_SG_NAME} ${net.serviceSg}`), { provide: () => net });
   },
 };

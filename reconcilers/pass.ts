@@ -1,32 +1,72 @@
 // One reconcile pass over one project: the steps of SPEC §5 in order (credentials → network → secrets
-// → database → cluster/log group → task definitions → services → rollout), or the deletion steps in
-// reverse. Each step plans, then its actions are applied (or only listed, for a dry run). The pass stops
-// at the first step that is not done; the engine turns the step outcomes into conditions and a requeue.
+// → database → cluster/log group → revision → task definitions → services → rollout → health), or the
+// deletion steps. `creation` and `deletion` are the wiring: each step gets what earlier steps provided,
+// so the compiler checks every input. Each step plans, then its actions are applied (or, for a dry run,
+// only listed). The pass stops at the first step that is not done; the engine turns the step outcomes
+// into conditions and a requeue (src/engine/outcomes.ts).
 import type { Logger } from "pino";
-import type { AwsClients, Cloud } from "../src/cloud/clients.js";
-import { awsErrorCode, errorMessage, isAccessDenied, isThrottle, isValidation, rootAwsError } from "../src/cloud/errors.js";
-import { SLOW_RETRY_MS } from "./credentials.js";
+import type { Cloud } from "../src/cloud/clients.js";
+import { errorMessage, rootAwsError, awsErrorCode } from "../src/cloud/errors.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
 import { cluster } from "./cluster.js";
+import {
+  failed, StepFailure, type Action, type BaseContext, type FieldDiff, type Intents, type Outcome, type PassCache, type PassContext,
+  type Recorder, type Step,
+} from "./contract.js";
 import { credentials } from "./credentials.js";
-import { database } from "./database.js";
+import { database, databaseDeletion } from "./database.js";
 import { health } from "./health.js";
 import { logGroup } from "./logGroup.js";
 import { network } from "./network.js";
+import { revision } from "./revision.js";
 import { rollout } from "./rollout.js";
-import { secrets } from "./secrets.js";
-import { services } from "./services.js";
-import { taskDefinitions } from "./taskDefinitions.js";
-import type { Action, FieldDiff, Intents, Outcome, PassCache, PassContext, Step } from "./types.js";
+import { secretEndpoint } from "./secretEndpoint.js";
+import { secrets, secretsDeletion } from "./secrets.js";
+import { services, servicesDeletion } from "./services.js";
+import { taskDefinitions, taskDefinitionsDeletion } from "./taskDefinitions.js";
 
-export const CREATE_STEPS: Step[] = [credentials, network, secrets, database, cluster, logGroup, taskDefinitions, services, rollout, health];
-export const DELETE_STEPS: Step[] = [credentials, network, services, taskDefinitions, database, secrets];
+/** Runs one step: plans it, applies (or lists) its actions, and returns what it provides; throws PassStopped otherwise. */
+export type RunStep = <In, Out, Ctx extends BaseContext>(step: Step<In, Out, Ctx>, ctx: Ctx, input: In) => Promise<Out>;
+
+/** The creation path, SPEC §5's order. A new resource kind is a line here, between the steps it needs and those that need it. */
+export async function creation(base: BaseContext, run: RunStep): Promise<void> {
+  const aws = await run(credentials, base, {});
+  const ctx: PassContext = { ...base, aws };
+  const net = await run(network, ctx, {});
+  const secret = await run(secrets, ctx, {});
+  const db = await run(database, ctx, { network: net, postgres: secret.postgres });
+  const postgres = await run(secretEndpoint, ctx, { postgres: secret.postgres, endpoint: db.endpoint });
+  await run(cluster, ctx, {});
+  await run(logGroup, ctx, {});
+  const rev = await run(revision, ctx, {});
+  const tds = await run(taskDefinitions, ctx, { network: net, secrets: secret, target: rev.target, running: rev.running });
+  const svcs = await run(services, ctx, {
+    network: net, taskDefinitions: tds, target: rev.target, running: rev.running,
+    secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt),
+  });
+  await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
+  await run(health, ctx, {});
+}
+
+/** The deletion path (finalizer), in reverse order of creation. */
+export async function deletion(base: BaseContext, run: RunStep): Promise<void> {
+  const aws = await run(credentials, base, {});
+  const ctx: PassContext = { ...base, aws };
+  await run(network, ctx, {});
+  await run(servicesDeletion, ctx, {});
+  await run(taskDefinitionsDeletion, ctx, {});
+  await run(databaseDeletion, ctx, {});
+  await run(secretsDeletion, ctx, {});
+}
+
+/** Thrown by a RunStep when a step was not done: the rest of the pass is not planned. */
+export class PassStopped extends Error {}
 
 export interface StepResult {
   kind: string;
   condition: ConditionType;
   informational?: boolean;
-  outcome: Outcome | { kind: "error"; code: string; message: string; throttled: boolean };
+  outcome: Outcome;
   durationMs: number;
 }
 
@@ -54,6 +94,7 @@ export interface PassDeps {
   resyncMs: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
+  /** List the actions, apply none, record nothing (the API's plan). */
   dryRun?: boolean;
   /**
    * The spec changed since a pass last took it to Ready (appliedGeneration < generation): a difference
@@ -64,75 +105,105 @@ export interface PassDeps {
   signal?: AbortSignal;
 }
 
+export function baseContext(project: DesiredProject, deps: PassDeps): BaseContext {
+  return {
+    project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
+    healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
+    connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
+  };
+}
+
 export async function runPass(project: DesiredProject, deps: PassDeps): Promise<PassResult> {
   const result: PassResult = { steps: [], observations: [], events: [], revisionUpdates: [], planned: [], applied: [], deleted: false };
-  const ctx: PassContext = {
-    project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs,
-    facts: {}, intents: deps.intents, cache: deps.cache,
-    aws: undefined as unknown as AwsClients,
-    async connect() {
-      ctx.aws = await deps.cloud.clientsFor(project.roleArn, project.externalId, project.region);
-      return ctx.aws;
-    },
-    observe: (r) => { result.observations.push(r); },
+  // retain: leave every AWS resource as it is and stop managing it.
+  if (project.deleting && project.deletionPolicy === "retain") {
+    result.events.push({ type: "Normal", reason: "Retained", message: "deletionPolicy retain: AWS resources left in place and no longer managed" });
+    result.deleted = true;
+    return result;
+  }
+  const run = stepRunner(deps, result, project);
+  try {
+    await (project.deleting ? deletion : creation)(baseContext(project, deps), run);
+    result.deleted = project.deleting;
+  } catch (err) {
+    if (!(err instanceof PassStopped)) throw err;
+  }
+  return result;
+}
+
+const LEASE_LOST: Outcome = { kind: "error", code: "LeaseLost", message: "this replica no longer holds the project's lease; another pass owns it", throttled: false };
+
+function stepRunner(deps: PassDeps, result: PassResult, project: DesiredProject): RunStep {
+  const dryRun = deps.dryRun ?? false;
+  const record: Recorder = {
     emit: (e) => { result.events.push(e); },
     setRevisionStatus: (number, status, message) => {
       result.revisionUpdates.push({ number, status, message });
+      // The engine reads the statuses after the pass (is a change still rolling out?).
       const r = project.revisions.find((x) => x.number === number);
       if (r) r.status = status;
     },
   };
-  // retain: leave every AWS resource as it is and stop managing it.
-  const steps = project.deleting ? (project.deletionPolicy === "retain" ? [] : DELETE_STEPS) : CREATE_STEPS;
-  if (project.deleting && steps.length === 0) {
-    result.events.push({ type: "Normal", reason: "Retained", message: "deletionPolicy retain: AWS resources left in place and no longer managed" });
-  }
-  for (const step of steps) {
+  return async (step, ctx, input) => {
     const started = Date.now();
-    const outcome = await runStep(ctx, step, project.deleting, result, deps.specChanged ?? false, deps.signal);
-    // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
-    // so fixing the role is enough and nobody has to restart the operator.
-    if (outcome.kind === "terminal" && isAccessDenied({ name: outcome.code }) && !ctx.dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
-    result.steps.push({ kind: step.kind, condition: step.condition, informational: step.informational, outcome, durationMs: Date.now() - started });
-    if (outcome.kind !== "done") break;
-  }
-  result.deleted = project.deleting && result.steps.length === steps.length && result.steps.every((s) => s.outcome.kind === "done");
-  return result;
+    const note = (outcome: Outcome) =>
+      result.steps.push({ kind: step.kind, condition: step.condition, informational: step.informational, outcome, durationMs: Date.now() - started });
+    const stop = (outcome: Outcome): never => {
+      note(outcome);
+      // A denial may come from a session the customer revoked: the next attempt assumes the role afresh,
+      // so fixing the role is enough and nobody has to restart the operator.
+      if (outcome.kind === "terminal" && outcome.failure === "denied" && !dryRun) deps.cloud.forgetSession(project.roleArn, project.externalId);
+      throw new PassStopped(outcome.message);
+    };
+    let current: Action | undefined;
+    try {
+      if (deps.signal?.aborted) stop(LEASE_LOST);
+      const plan = await step.plan(ctx, input);
+      result.observations.push(...(plan.observations ?? []));
+      if (!dryRun) result.events.push(...(plan.events ?? []));
+      for (const action of plan.actions) {
+        result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
+        if (dryRun) continue;
+        if (deps.signal?.aborted) stop(LEASE_LOST);
+        current = action;
+        // false: the action found nothing it could change (its own Warning says why); no event.
+        if ((await action.run(record)) === false) continue;
+        recordApplied(ctx.log, step.kind, action, result, deps.specChanged ?? false);
+      }
+      current = undefined;
+      if (!("provide" in plan)) return stop(plan.after);
+      const out = await plan.provide();
+      note(plan.after);
+      return out;
+    } catch (err) {
+      if (err instanceof PassStopped) throw err;
+      return stop(failure(ctx.log, step.kind, current, err, result));
+    }
+  };
 }
 
-const LEASE_LOST = { kind: "error", code: "LeaseLost", message: "this replica no longer holds the project's lease; another pass owns it", throttled: false } as const;
-
-async function runStep(ctx: PassContext, step: Step, deleting: boolean, result: PassResult, specChanged: boolean, signal?: AbortSignal): Promise<StepResult["outcome"]> {
-  let current: Action | undefined;
-  try {
-    if (signal?.aborted) return LEASE_LOST;
-    const plan = deleting && step.planDelete ? await step.planDelete(ctx) : await step.plan(ctx);
-    for (const action of plan.actions) {
-      result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });
-      if (ctx.dryRun) continue;
-      if (signal?.aborted) return LEASE_LOST;
-      current = action;
-      // false: the action found nothing it could change (its own Warning says why); no event.
-      if ((await action.run()) === false) continue;
-      const event = specChanged && action.event.reason === "DriftRepaired" ? { ...action.event, reason: "SpecApplied" } : action.event;
-      ctx.log.info({ step: step.kind, verb: action.verb, resource: action.resource, reason: event.reason }, event.message);
-      result.events.push(event);
-      result.applied.push({ kind: action.kind, reason: event.reason, fields: (action.diffs ?? []).map((d) => d.field.split(".")[0]) });
-    }
-    return plan.after;
-  } catch (err) {
-    const root = rootAwsError(err);
-    const code = awsErrorCode(root);
-    const message = current ? `${current.verb} ${current.kind} ${current.resource}: ${errorMessage(root)}` : `${step.kind}: ${errorMessage(root)}`;
-    ctx.log.warn({ step: step.kind, code, resource: current?.resource }, message);
-    if (current) {
-      result.observations.push({ kind: current.kind, name: current.resource, arn: null, phase: "Error", lastError: { code, message: errorMessage(root) } });
-      result.events.push({ type: "Warning", reason: code, message, resource: current.resource, repeats: true });
-    }
-    // Permanent errors wait for the spec (or the customer's role) to change: slow retries, never a hot loop.
-    if (isValidation(root) || isAccessDenied(root)) {
-      return { kind: "terminal", code, reason: code, message, retryAfterMs: SLOW_RETRY_MS };
-    }
-    return { kind: "error", code, message, throttled: isThrottle(root) };
+function recordApplied(log: Logger, kind: string, action: Action, result: PassResult, specChanged: boolean) {
+  const fields = (action.diffs ?? []).map((d) => d.field.split(".")[0]);
+  if (!action.event) {
+    result.applied.push({ kind: action.kind, reason: action.verb, fields });
+    return;
   }
+  const event = specChanged && action.event.reason === "DriftRepaired" ? { ...action.event, reason: "SpecApplied" } : action.event;
+  log.info({ step: kind, verb: action.verb, resource: action.resource, reason: event.reason }, event.message);
+  result.events.push(event);
+  result.applied.push({ kind: action.kind, reason: event.reason, fields });
+}
+
+/** A thrown failure, classified once (see failed()); the failing action's resource carries the AWS code. */
+function failure(log: Logger, kind: string, current: Action | undefined, err: unknown, result: PassResult): Outcome {
+  const root = rootAwsError(err);
+  const code = awsErrorCode(root);
+  const message = err instanceof StepFailure ? err.message
+    : current ? `${current.verb} ${current.kind} ${current.resource}: ${errorMessage(root)}` : `${kind}: ${errorMessage(root)}`;
+  log.warn({ step: kind, code, resource: current?.resource }, message);
+  if (current) {
+    result.observations.push({ kind: current.kind, name: current.resource, arn: null, phase: "Error", lastError: { code, message: errorMessage(root) } });
+    result.events.push({ type: "Warning", reason: code, message, resource: current.resource, repeats: true });
+  }
+  return failed(err, message);
 }

@@ -1,191 +1,64 @@
 // Secrets Manager: `langgraph-cloud/<p>/postgres` (DB credentials; the password is generated here and
 // lives only in the customer's account) and `langgraph-cloud/<p>/env` (the project's secrets as JSON).
+// Provides both ARNs, the postgres secret's value and when a value the containers read last changed.
 // AWS calls: ListSecrets (metadata of both, incl. planned deletion), BatchGetSecretValue, CreateSecret,
 // PutSecretValue, RestoreSecret, TagResource, DeleteSecret. The two reads are batched across the
 // account's passes that run together (up to 10 projects' prefixes in one listing, 20 secrets a read).
-// Idempotent create: ClientRequestToken from an intent row, reused after a crash; ResourceExists → adopt.
+// Idempotent create: ClientRequestToken from an intent row, reused after a crash; ResourceExistsException
+// (an attempt whose answer was lost, with another token) → the next pass adopts it by its tag.
+// Idempotent delete: ResourceNotFoundException (already gone) is what the delete wanted.
 import {
-  BatchGetSecretValueCommand, CreateSecretCommand, DeleteSecretCommand, ListSecretsCommand, PutSecretValueCommand,
-  RestoreSecretCommand, TagResourceCommand, type SecretListEntry, type SecretValueEntry,
+  CreateSecretCommand, DeleteSecretCommand, RestoreSecretCommand, TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { randomBytes } from "node:crypto";
-import { batched, type BatchRead } from "../src/cloud/batch.js";
-import type { AwsClients } from "../src/cloud/clients.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
-import { projectNames, TAG_PROJECT_ID } from "../src/cloud/names.js";
-import { adoptInterruptedCreate, conflict, fromTagList, missingTags, ownershipOf, projectTags, tagDrift, toKeyValue } from "./ownership.js";
-import type { Action, Outcome, PassContext, PostgresSecret, Step, StepPlan } from "./types.js";
-import { done, requeue } from "./types.js";
+import { projectNames } from "../src/cloud/names.js";
+import {
+  act, done, halt, proceed, requeue, tolerate, type Action, type Change, type NoInput, type Outcome, type PassContext, type Step,
+} from "./contract.js";
+import { adoptChange, conflict, missingTags, ownershipOf, projectTags, tagChange, toKeyValue, type TagMap } from "./ownership.js";
+import {
+  fromExternalUri, generatePassword, observeSecrets, putValue, writeSecretValue, type PostgresSecret, type SecretsObservation, type SecretState,
+} from "./secretValues.js";
 
-export const DB_USERNAME = "langgraph";
-/** On the postgres secret: when its password was last set on the RDS instance (after a recreated secret). */
-export const TAG_PASSWORD_APPLIED = "byoc:password-applied";
-export const DB_NAME = "langgraph";
+import { DB_NAME, DB_USERNAME } from "./secretValues.js";
 const RECOVERY_WINDOW_DAYS = 7;
 
-/** RDS forbids / @ " and spaces in master passwords; base64url minus - and _ keeps it safe. */
-export const generatePassword = () => randomBytes(32).toString("base64url").replace(/[-_]/g, "").slice(0, 32);
-
-export function postgresUri(s: Omit<PostgresSecret, "uri">): string {
-  return `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
+/** What the secrets step provides. */
+export interface Secrets {
+  postgres: { arn: string; value: PostgresSecret | undefined; createdAt: number; passwordAppliedAt: number };
+  env: { arn: string; keys: string[] };
+  /** When a secret value the containers read last changed (epoch ms; Infinity: written by this pass). */
+  changedAt: number;
 }
 
-function fromExternalUri(uri: string): PostgresSecret {
-  const u = new URL(uri);
-  return {
-    username: decodeURIComponent(u.username), password: decodeURIComponent(u.password), host: u.hostname,
-    port: Number(u.port || 5432), dbname: u.pathname.replace(/^\//, "") || "postgres", uri,
-  };
+export interface SecretsDesired {
+  projectId: string;
+  tags: TagMap;
+  env: Record<string, string>;
+  /** database.mode external: the URI the postgres secret must hold. */
+  externalUri: string | undefined;
+  /** How soon a Conflict is looked at again. */
+  resyncMs: number;
+}
+
+type SecretOp =
+  | { op: "create"; which: "postgres" | "env" }
+  | { op: "adopt"; arn: string }
+  | { op: "restore"; arn: string }
+  | { op: "tag"; arn: string; tags: TagMap }
+  | { op: "put"; arn: string; value: string };
+export type SecretChange = Change & SecretOp;
+
+export interface SecretsDecision {
+  changes: SecretChange[];
+  after: Outcome;
+  /** The postgres secret's value once the changes are applied. */
+  postgresValue: PostgresSecret | undefined;
+  changedAt: number;
 }
 
 /** Stable JSON for comparing secret values without caring about key order. */
 const canonical = (v: Record<string, unknown>) => JSON.stringify(Object.keys(v).sort().map((k) => [k, v[k]]));
-
-async function listByPrefixes(aws: AwsClients, prefixes: string[]): Promise<SecretListEntry[]> {
-  const all: SecretListEntry[] = [];
-  let NextToken: string | undefined;
-  do {
-    const out = await aws.secrets.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: prefixes }], IncludePlannedDeletion: true, MaxResults: 100, NextToken }));
-    all.push(...(out.SecretList ?? []));
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return all;
-}
-
-/**
- * Several projects' prefixes in one filter, which AWS matches when any of them does. A project the
- * shared listing shows nothing of is listed again on its own before anything is created for it, so a
- * listing that said less than it should can cost a call, never a duplicate create.
- */
-const listSecretsRead: BatchRead<string, SecretListEntry[]> = {
-  key: "secretsmanager:ListSecrets",
-  capacity: 10,
-  async run(aws, prefixes) {
-    const all = await listByPrefixes(aws, prefixes);
-    const mine = (prefix: string, list: SecretListEntry[]) => list.filter((s) => s.Name?.startsWith(prefix));
-    return Promise.all(prefixes.map(async (prefix) => {
-      const found = mine(prefix, all);
-      return found.length || prefixes.length === 1 ? found : mine(prefix, await listByPrefixes(aws, [prefix]));
-    }));
-  },
-};
-
-/** Values of up to 20 secrets a call; each caller gets the values of its own ARNs. */
-const secretValuesRead: BatchRead<string[], SecretValueEntry[]> = {
-  key: "secretsmanager:BatchGetSecretValue",
-  capacity: 20,
-  weight: (arns) => arns.length,
-  async run(aws, lists) {
-    const out = await aws.secrets.send(new BatchGetSecretValueCommand({ SecretIdList: lists.flat() }));
-    return lists.map((arns) => (out.SecretValues ?? []).filter((v) => arns.includes(v.ARN!)));
-  },
-};
-
-async function listOurSecrets(ctx: PassContext): Promise<Map<string, SecretListEntry>> {
-  const found = await batched(ctx.aws, listSecretsRead, `langgraph-cloud/${ctx.project.name}/`);
-  return new Map(found.map((s) => [s.Name!, s]));
-}
-
-function createAction(ctx: PassContext, name: string, value: () => string): Action {
-  return {
-    verb: "create", kind: "Secret", resource: name, reason: "secret does not exist",
-    event: { type: "Normal", reason: "Created", message: `created secret ${name}`, resource: name },
-    async run() {
-      const token = await ctx.intents.begin("Secret", name);
-      try {
-        const out = await ctx.aws.secrets.send(new CreateSecretCommand({
-          Name: name, SecretString: value(), ClientRequestToken: token, Tags: toKeyValue(projectTags(ctx)),
-          Description: `Managed by byoc-operator for project ${ctx.project.name}`,
-        }));
-        await ctx.intents.resolve("Secret", name, out.ARN!);
-      } catch (err) {
-        // Created by an earlier attempt whose answer we lost: the next pass adopts it by its tag.
-        if (awsErrorCode(err) !== "ResourceExistsException") throw new Error(`create secret ${name}`, { cause: err });
-      }
-    },
-  };
-}
-
-async function planSecrets(ctx: PassContext): Promise<StepPlan> {
-  const names = projectNames(ctx.project.name);
-  const existing = await listOurSecrets(ctx);
-  const actions: Action[] = [];
-  const wanted = [names.postgresSecret, names.envSecret];
-  const live: string[] = [];
-  for (const name of wanted) {
-    const s = existing.get(name);
-    if (!s) {
-      const value = name === names.envSecret
-        ? () => JSON.stringify(ctx.project.secrets)
-        : () => JSON.stringify(initialPostgresSecret(ctx));
-      actions.push(createAction(ctx, name, value));
-      continue;
-    }
-    const tags = fromTagList(s.Tags);
-    if (ownershipOf(tags, ctx.project.id) === "foreign") return { actions: [], after: conflict(`secret ${name}`, tags, ctx.resyncMs) };
-    const adopted = adoptInterruptedCreate(ctx, "Secret", name, s.ARN);
-    if (adopted) actions.push(adopted);
-    if (s.DeletedDate) {
-      actions.push({
-        verb: "restore", kind: "Secret", resource: name, reason: `scheduled for deletion on ${s.DeletedDate.toISOString()}`,
-        event: { type: "Warning", reason: "Restored", message: `secret ${name} was scheduled for deletion out of band; restored it`, resource: name },
-        run: async () => { await ctx.aws.secrets.send(new RestoreSecretCommand({ SecretId: s.ARN })); },
-      });
-    }
-    const missing = missingTags(tags, projectTags(ctx));
-    if (Object.keys(missing).length) {
-      actions.push({
-        verb: "tag", kind: "Secret", resource: name, reason: "tags drifted",
-        diffs: Object.keys(missing).map((k) => ({ field: `tags.${k}`, actual: tags[k] ?? "(absent)", desired: missing[k] })),
-        event: { type: "Normal", reason: "DriftRepaired", message: `secret ${name}: ${tagDrift(tags, missing)}`, resource: name },
-        run: async () => { await ctx.aws.secrets.send(new TagResourceCommand({ SecretId: s.ARN, Tags: toKeyValue(missing) })); },
-      });
-    }
-    if (name === names.postgresSecret) {
-      ctx.facts.postgresSecretArn = s.ARN;
-      ctx.facts.postgresSecretMeta = { createdAt: s.CreatedDate?.getTime() ?? 0, passwordAppliedAt: Number(Date.parse(tags[TAG_PASSWORD_APPLIED] ?? "")) || 0 };
-    }
-    else ctx.facts.envSecretArn = s.ARN;
-    if (!s.DeletedDate) live.push(s.ARN!);
-  }
-  if (actions.some((a) => a.verb === "create" || a.verb === "restore")) {
-    return { actions, after: requeue(1000, "Creating", "secrets being created or restored") };
-  }
-  actions.push(...(await planValues(ctx, live)));
-  ctx.facts.envSecretKeys = Object.keys(ctx.project.secrets).sort();
-  return { actions, after: done("SecretsInSync", "both secrets exist with the desired values") };
-}
-
-function initialPostgresSecret(ctx: PassContext): PostgresSecret {
-  if (ctx.project.database.mode === "external" && ctx.project.databaseUri) return fromExternalUri(ctx.project.databaseUri);
-  const base = { username: DB_USERNAME, password: generatePassword(), host: "", port: 5432, dbname: DB_NAME };
-  return { ...base, uri: "" };
-}
-
-async function planValues(ctx: PassContext, arns: string[]): Promise<Action[]> {
-  if (arns.length === 0) return [];
-  const names = projectNames(ctx.project.name);
-  const values = await batched(ctx.aws, secretValuesRead, arns);
-  const actions: Action[] = [];
-  for (const v of values) {
-    const parsed = safeParse(v.SecretString);
-    noteValueChange(ctx, v.CreatedDate?.getTime() ?? 0);
-    if (v.Name === names.envSecret) {
-      if (canonical(parsed) !== canonical(ctx.project.secrets)) {
-        actions.push(putValueAction(ctx, v.ARN!, names.envSecret, JSON.stringify(ctx.project.secrets), `differs from the project's secrets in ${differingKeys(parsed, ctx.project.secrets)}`));
-      }
-    } else if (v.Name === names.postgresSecret) {
-      const current = parsed as unknown as PostgresSecret;
-      ctx.facts.postgresSecret = current;
-      if (ctx.project.database.mode === "external" && ctx.project.databaseUri && current.uri !== ctx.project.databaseUri) {
-        const desired = fromExternalUri(ctx.project.databaseUri);
-        ctx.facts.postgresSecret = desired;
-        actions.push(putValueAction(ctx, v.ARN!, names.postgresSecret, JSON.stringify(desired), "differs from the external database URI (POSTGRES_URI_CUSTOM)"));
-      }
-    }
-  }
-  return actions;
-}
 
 /** Which keys differ, by name only: an event may say which secret changed, never what it holds. */
 function differingKeys(actual: Record<string, unknown>, desired: Record<string, string>): string {
@@ -194,51 +67,131 @@ function differingKeys(actual: Record<string, unknown>, desired: Record<string, 
     .map((k) => `${k} (${!(k in actual) ? "missing" : !(k in desired) ? "not in the spec" : "value differs"})`).join(", ");
 }
 
-/**
- * Containers read secrets when they start, so running tasks keep an old value until they are replaced:
- * the services step redeploys api and queue when a value changed after their deployment started. A
- * write in this pass counts as later than any deployment (set at plan time, so a dry run shows it too).
- */
-function noteValueChange(ctx: PassContext, at: number) {
-  ctx.facts.secretsChangedAt = Math.max(ctx.facts.secretsChangedAt ?? 0, at);
-}
-
-function safeParse(s: string | undefined): Record<string, unknown> {
-  try { return JSON.parse(s ?? "{}"); } catch { return {}; }
-}
-
-export function putValueAction(ctx: PassContext, arn: string, name: string, value: string, why: string, reason = "DriftRepaired"): Action {
-  noteValueChange(ctx, Number.POSITIVE_INFINITY);
-  return {
-    verb: "update", kind: "Secret", resource: name, reason: why,
-    diffs: [{ field: "SecretString", actual: "(differs; value not shown)", desired: "(desired; value not shown)" }],
-    event: { type: "Normal", reason, message: `secret ${name}: SecretString ${why}; wrote the desired value (values not shown)`, resource: name },
-    run: async () => { await ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })); },
-  };
-}
-
-async function planDeleteSecrets(ctx: PassContext): Promise<StepPlan> {
-  const existing = await listOurSecrets(ctx);
-  const actions: Action[] = [];
-  for (const s of existing.values()) {
-    const tags = fromTagList(s.Tags);
-    if (tags[TAG_PROJECT_ID] !== ctx.project.id || s.DeletedDate) continue;
-    actions.push({
-      verb: "delete", kind: "Secret", resource: s.Name!, reason: "project deleted",
-      event: { type: "Normal", reason: "Deleted", message: `secret ${s.Name} scheduled for deletion (${RECOVERY_WINDOW_DAYS}-day recovery window)`, resource: s.Name },
-      run: async () => {
-        await ctx.aws.secrets.send(new DeleteSecretCommand({ SecretId: s.ARN, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS }));
-        await ctx.intents.clear("Secret", s.Name!);
-      },
+/** Metadata changes of one existing secret; undefined when it is not ours (a Conflict). */
+function metadataChanges(name: string, s: SecretState, want: SecretsDesired): SecretChange[] {
+  const changes: SecretChange[] = [];
+  if (s.interrupted) changes.push({ op: "adopt", arn: s.arn, ...adoptChange("Secret", name) });
+  if (s.deletedAt) {
+    changes.push({
+      op: "restore", arn: s.arn, verb: "restore", kind: "Secret", resource: name, reason: `scheduled for deletion on ${s.deletedAt.toISOString()}`,
+      event: { type: "Warning", reason: "Restored", resource: name, message: `secret ${name} was scheduled for deletion out of band; restored it` },
     });
   }
-  const after: Outcome = actions.length ? requeue(1000, "Deleting", "secrets being deleted") : done("Deleted", "secrets deleted");
-  return { actions, after };
+  const missing = missingTags(s.tags, want.tags);
+  if (Object.keys(missing).length) changes.push({ op: "tag", arn: s.arn, tags: missing, ...tagChange("Secret", `secret ${name}`, name, s.tags, missing) });
+  return changes;
 }
 
-export const secrets: Step = {
+/**
+ * Pure: the secrets' changes from what ListSecrets and BatchGetSecretValue said. Missing ones are
+ * created, deleted ones restored (the pass then waits for them), values that differ from the spec
+ * written back (values never shown, only which keys differ).
+ */
+export function decideSecrets(o: SecretsObservation, want: SecretsDesired, names: { postgres: string; env: string }): SecretsDecision {
+  const changes: SecretChange[] = [];
+  for (const [which, name, s] of [["postgres", names.postgres, o.postgres], ["env", names.env, o.env]] as const) {
+      if (!s) {
+      changes.push({
+        op: "create", which, verb: "create", kind: "Secret", resource: name, reason: "secret does not exist",
+        event: { type: "Normal", reason: "Created", message: `created secret ${name}`, resource: name },
+      });
+      continue;
+    }
+    if (ownershipOf(s.tags, want.projectId) === "foreign") {
+      return { changes: [], after: conflict(`secret ${name}`, s.tags, want.resyncMs), postgresValue: undefined, changedAt: 0 };
+    }
+    changes.push(...metadataChanges(name, s, want));
+  }
+  if (changes.some((c) => c.op === "create" || c.op === "restore")) {
+    return { changes, after: requeue(1000, "Creating", "secrets being created or restored"), postgresValue: undefined, changedAt: 0 };
+  }
+  let changedAt = Math.max(0, ...[o.postgres?.value, o.env?.value].map((v) => v?.createdAt ?? 0));
+  let postgresValue = o.postgres?.value?.parsed as PostgresSecret | undefined;
+  const env = o.env?.value;
+  if (o.env && env && canonical(env.parsed) !== canonical(want.env)) {
+    changes.push(putValue(o.env.arn, names.env, JSON.stringify(want.env), `differs from the project's secrets in ${differingKeys(env.parsed, want.env)}`));
+  }
+  if (o.postgres && postgresValue && want.externalUri && postgresValue.uri !== want.externalUri) {
+    postgresValue = fromExternalUri(want.externalUri);
+    changes.push(putValue(o.postgres.arn, names.postgres, JSON.stringify(postgresValue), "differs from the external database URI (POSTGRES_URI_CUSTOM)"));
+  }
+  if (changes.some((c) => c.op === "put")) changedAt = Number.POSITIVE_INFINITY;
+  return { changes, after: done("SecretsInSync", "both secrets exist with the desired values"), postgresValue, changedAt };
+}
+
+function initialPostgresSecret(ctx: PassContext): PostgresSecret {
+  if (ctx.project.database.mode === "external" && ctx.project.databaseUri) return fromExternalUri(ctx.project.databaseUri);
+  return { username: DB_USERNAME, password: generatePassword(), host: "", port: 5432, dbname: DB_NAME, uri: "" };
+}
+
+function apply(ctx: PassContext, c: SecretChange): Action {
+  return act(c, async () => {
+    const { secrets } = ctx.aws;
+    switch (c.op) {
+      case "create": {
+        const value = c.which === "env" ? JSON.stringify(ctx.project.secrets) : JSON.stringify(initialPostgresSecret(ctx));
+        const token = await ctx.intents.begin("Secret", c.resource);
+        try {
+          const out = await secrets.send(new CreateSecretCommand({
+            Name: c.resource, SecretString: value, ClientRequestToken: token, Tags: toKeyValue(projectTags(ctx)),
+            Description: `Managed by byoc-operator for project ${ctx.project.name}`,
+          }));
+          if (out.ARN) await ctx.intents.resolve("Secret", c.resource, out.ARN);
+        } catch (err) {
+          // Created by an earlier attempt whose answer we lost: the next pass adopts it by its tag.
+          if (awsErrorCode(err) !== "ResourceExistsException") throw new Error(`create secret ${c.resource}`, { cause: err });
+        }
+        return;
+      }
+      case "adopt": return ctx.intents.resolve("Secret", c.resource, c.arn);
+      case "restore": await secrets.send(new RestoreSecretCommand({ SecretId: c.arn })); return;
+      case "tag": await secrets.send(new TagResourceCommand({ SecretId: c.arn, Tags: toKeyValue(c.tags) })); return;
+      case "put": return writeSecretValue(ctx, c.arn, c.value);
+    }
+  });
+}
+
+export const secrets: Step<NoInput, Secrets> = {
   kind: "Secret",
   condition: "SecretsReady",
-  plan: planSecrets,
-  planDelete: planDeleteSecrets,
+  async plan(ctx) {
+    const names = projectNames(ctx.project.name);
+    const o = await observeSecrets(ctx);
+    const want: SecretsDesired = {
+      projectId: ctx.project.id, tags: projectTags(ctx), env: ctx.project.secrets,
+      externalUri: ctx.project.database.mode === "external" ? ctx.project.databaseUri : undefined, resyncMs: ctx.resyncMs,
+    };
+    const d = decideSecrets(o, want, { postgres: names.postgresSecret, env: names.envSecret });
+    const actions = d.changes.map((c) => apply(ctx, c));
+    const { postgres, env } = o;
+    if (d.after.kind !== "done" || !postgres || !env) return halt(actions, d.after.kind === "done" ? requeue(1000, "Creating", "secrets being created") : d.after);
+    return proceed(actions, d.after, {
+      provide: () => ({
+        postgres: { arn: postgres.arn, value: d.postgresValue, createdAt: postgres.createdAt, passwordAppliedAt: postgres.passwordAppliedAt },
+        env: { arn: env.arn, keys: Object.keys(ctx.project.secrets).sort() },
+        changedAt: d.changedAt,
+      }),
+    });
+  },
+};
+
+/** Deletion: both secrets, with a recovery window; one already gone (or scheduled) is what we wanted. */
+export const secretsDeletion: Step<NoInput, void> = {
+  kind: "Secret",
+  condition: "SecretsReady",
+  async plan(ctx) {
+    const o = await observeSecrets(ctx, { values: false });
+    const actions: Action[] = [];
+    for (const s of [o.postgres, o.env]) {
+      if (!s || s.deletedAt || ownershipOf(s.tags, ctx.project.id) !== "ours") continue;
+      actions.push(act({
+        verb: "delete", kind: "Secret", resource: s.name, reason: "project deleted",
+        event: { type: "Normal", reason: "Deleted", message: `secret ${s.name} scheduled for deletion (${RECOVERY_WINDOW_DAYS}-day recovery window)`, resource: s.name },
+      }, async () => {
+        await tolerate(() => ctx.aws.secrets.send(new DeleteSecretCommand({ SecretId: s.arn, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS })), ["ResourceNotFoundException"]);
+        await ctx.intents.clear("Secret", s.name);
+      }));
+    }
+    return actions.length ? halt(actions, requeue(1000, "Deleting", "secrets being deleted")) : proceed(actions, done("Deleted", "secrets deleted"));
+  },
 };

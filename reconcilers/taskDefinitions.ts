@@ -1,19 +1,38 @@
 // Task definitions, families `lg-<p>-api`, `lg-<p>-queue`, `lg-<p>-redis`: one registration per distinct
 // spec. The spec's hash is a tag (byoc:spec-hash), so re-registering the same spec — after a crash, or a
-// rollback to an old revision — finds the existing one instead of creating a duplicate.
+// rollback to an old revision — finds the existing one instead of creating a duplicate. Provides each
+// role's registration (in a dry run, a registration this pass would make has no ARN: none is made up).
 // AWS calls: ecs:ListTaskDefinitions (the account's, shared by its projects; a family's before registering),
 // ecs:DescribeTaskDefinition (cached by ARN: they are immutable), ecs:RegisterTaskDefinition, ecs:DeregisterTaskDefinition.
+// Idempotent create: the spec-hash lookup (RegisterTaskDefinition has no token). Idempotent delete:
+// deregistering one already INACTIVE succeeds in ECS; one ECS no longer knows (ClientException) is gone.
 import {
   DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
   type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
+import { awsErrorCode } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, projectNames, SERVICE_ROLES, TAG_PROJECT_ID, TAG_SPEC_HASH, type ServiceRole } from "../src/cloud/names.js";
 import type { Revision } from "../src/model/project.js";
+import { act, done, mutableFactTtlMs, proceed, tolerate, type Action, type Change, type NoInput, type PassContext, type Recorder, type Step } from "./contract.js";
+import type { Network } from "./network.js";
 import { fromTagList, projectTags, toLowerKeyValue } from "./ownership.js";
-import { describeProjectServices, resolveTargetRevision } from "./rollout.js";
-import type { Action, PassContext, Step, StepPlan } from "./types.js";
-import { done, mutableFactTtlMs } from "./types.js";
+import type { Secrets } from "./secrets.js";
+import type { RunningServices } from "./services.js";
+
+export interface TaskDefinitionsInput {
+  network: Pick<Network, "executionRoleArn">;
+  secrets: Pick<Secrets, "postgres" | "env">;
+  /** The revision api and queue run (none yet: only redis is registered). */
+  target: Revision | undefined;
+  running: RunningServices;
+}
+/** A role's registration; `arn` undefined: registered by this pass, and this is a dry run. */
+export interface TaskDefinitionRef { family: string; arn: string | undefined }
+/** What the step provides: the registration of each role that has one to run. */
+export type TaskDefinitions = Partial<Record<ServiceRole, TaskDefinitionRef>>;
+
+const shortName = (arn: string) => arn.split("/").pop() ?? arn;
 
 export const TAG_REVISION = "byoc:revision";
 export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7.4";
@@ -32,12 +51,12 @@ function logConfig(ctx: PassContext) {
 }
 
 /** The register input for one role; `rev` is the revision to run (api/queue only). */
-export function desiredTaskDefinition(ctx: PassContext, role: ServiceRole, rev: Revision | undefined): RegisterTaskDefinitionCommandInput {
+export function desiredTaskDefinition(ctx: PassContext, input: TaskDefinitionsInput, role: ServiceRole, rev: Revision | undefined): RegisterTaskDefinitionCommandInput {
   const p = ctx.project;
   const names = projectNames(p.name);
   const base = {
     family: names.family(role), networkMode: "awsvpc" as const, requiresCompatibilities: ["FARGATE" as const],
-    executionRoleArn: ctx.facts.executionRoleArn, runtimePlatform: { operatingSystemFamily: "LINUX" as const, cpuArchitecture: "X86_64" as const },
+    executionRoleArn: input.network.executionRoleArn, runtimePlatform: { operatingSystemFamily: "LINUX" as const, cpuArchitecture: "X86_64" as const },
   };
   if (role === "redis") {
     return {
@@ -53,11 +72,11 @@ export function desiredTaskDefinition(ctx: PassContext, role: ServiceRole, rev: 
     LANGSMITH_HOST_PROJECT_ID: p.id, LANGSMITH_HOST_REVISION_ID: rev?.id ?? "",
     ...(role === "queue" ? { N_JOBS_PER_WORKER: "10" } : {}),
   };
-  const pgArn = ctx.facts.postgresSecretArn;
+  const pgArn = input.secrets.postgres.arn;
   const secrets = [
     { name: "POSTGRES_URI", valueFrom: `${pgArn}:uri::` },
     { name: "DATABASE_URI", valueFrom: `${pgArn}:uri::` },
-    ...(ctx.facts.envSecretKeys ?? []).map((k) => ({ name: k, valueFrom: `${ctx.facts.envSecretArn}:${k}::` })),
+    ...input.secrets.env.keys.map((k) => ({ name: k, valueFrom: `${input.secrets.env.arn}:${k}::` })),
   ];
   const container: ContainerDefinition = {
     name: role, image: rev?.image, essential: true, environment: envList(env), secrets, logConfiguration: logConfig(ctx),
@@ -82,12 +101,14 @@ export async function describeTaskDefinitionCached(ctx: PassContext, arn: string
   if (hit) return hit;
   try {
     const out = await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }));
-    const v = described(out.taskDefinition!, fromTagList(out.tags));
+    if (!out.taskDefinition) return undefined;
+    const v = described(out.taskDefinition, fromTagList(out.tags));
     // Immutable except for status; an INACTIVE one is looked at again after the resync interval.
     ctx.cache.set(key, v, v.td.status === "ACTIVE" ? ctx.resyncMs * 10 : ctx.resyncMs);
     return v;
   } catch (err) {
-    if ((err as { name?: string }).name === "ClientException") return undefined;
+    // ECS answers ClientException for an ARN it does not know (never registered, or purged).
+    if (awsErrorCode(err) === "ClientException") return undefined;
     throw err;
   }
 }
@@ -108,7 +129,7 @@ async function findRegistered(ctx: PassContext, family: string, hash: string): P
   return matchRegistered(ctx, cacheKey, hash, (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family), mutableFactTtlMs(ctx));
 }
 
-const familyOf = (arn: string) => arn.split("/").pop()!.replace(/:\d+$/, "");
+const familyOf = (arn: string) => shortName(arn).replace(/:\d+$/, "");
 const registrationNumber = (arn: string) => Number(arn.slice(arn.lastIndexOf(":") + 1));
 
 async function matchRegistered(ctx: PassContext, cacheKey: string, hash: string, arns: string[], ttlMs: number): Promise<{ arn?: string; active: number }> {
@@ -150,110 +171,155 @@ function activeInAccount(ctx: PassContext): Promise<AccountListing | undefined> 
   });
 }
 
-async function planTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
-  await describeProjectServices(ctx);
-  const target = await resolveTargetRevision(ctx);
-  ctx.facts.targetRevision = target;
-  ctx.facts.taskDefinitionArns = {};
-  const actions: Action[] = [];
-  for (const role of SERVICE_ROLES) {
-    if (role !== "redis" && !target) continue;
-    const input = desiredTaskDefinition(ctx, role, role === "redis" ? undefined : target);
-    const hash = specHash(input);
-    const { arn, active } = await findRegistered(ctx, input.family!, hash);
-    if (arn) { ctx.facts.taskDefinitionArns[role] = arn; continue; }
-    const deregistered = await deregisteredOutOfBand(ctx, role, hash);
-    actions.push({
-      verb: "create", kind: "TaskDefinition", resource: input.family!, reason: deregistered ? `${shortName(deregistered)} was deregistered out of band` : `no ACTIVE registration with spec hash ${hash}`,
-      diffs: deregistered ? [{ field: "status", actual: `INACTIVE (${shortName(deregistered)})`, desired: "ACTIVE" }] : undefined,
-      event: { type: "Normal", reason: "Registered", message: `registered task definition ${input.family}${role !== "redis" && target ? ` for revision ${target.number} (${target.image})` : ""}`, resource: input.family },
-      run: async () => {
-        const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: hash }] }));
-        const registered = out.taskDefinition!.taskDefinitionArn!;
-        // What DescribeTaskDefinition would say of it (the rollout reads its revision tag): no need to ask.
-        if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, described(out.taskDefinition!, fromTagList(out.tags)), ctx.resyncMs * 10);
-        ctx.facts.taskDefinitionArns![role] = registered;
-        ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${input.family}|${hash}`, registered, mutableFactTtlMs(ctx));
-        ctx.cache.delete(accountListingKey(ctx));
-        if (deregistered) {
-          ctx.emit({
-            type: "Normal", reason: "DriftRepaired", resource: input.family,
-            message: `task definition ${shortName(deregistered)}: status INACTIVE → ACTIVE (it was deregistered out of band while ${projectNames(ctx.project.name).service(role)} ran it; registered the same spec again as ${shortName(registered)})`,
-          });
-        }
-      },
+/** One role's registration as found: the spec it should have, and what ECS holds of it. */
+export interface TaskDefinitionSeen {
+  role: ServiceRole;
+  family: string;
+  hash: string;
+  /** An ACTIVE registration of ours with this spec hash. */
+  registered: string | undefined;
+  /** How many ACTIVE registrations the family has (0 when not listed). */
+  active: number;
+  /** The registration of this spec the role's service runs, deregistered out of band. */
+  deregistered: string | undefined;
+}
+
+export type TaskDefinitionChange = Change & ({ op: "register"; role: ServiceRole; hash: string; deregistered: string | undefined } | { op: "prune" });
+
+/** Pure: register each spec not registered yet; prune the family once it holds more than it keeps. */
+export function decideTaskDefinitions(seen: TaskDefinitionSeen[], target: Revision | undefined, image: (role: ServiceRole) => string | undefined): TaskDefinitionChange[] {
+  const changes: TaskDefinitionChange[] = [];
+  for (const x of seen) {
+    if (x.registered) continue;
+    const was = x.deregistered ? shortName(x.deregistered) : undefined;
+    changes.push({
+      op: "register", role: x.role, hash: x.hash, deregistered: x.deregistered,
+      verb: "create", kind: "TaskDefinition", resource: x.family,
+      reason: was ? `${was} was deregistered out of band` : `no ACTIVE registration with spec hash ${x.hash}`,
+      diffs: was ? [{ field: "status", actual: `INACTIVE (${was})`, desired: "ACTIVE" }] : undefined,
+      event: { type: "Normal", reason: "Registered", message: `registered task definition ${x.family}${x.role !== "redis" && target ? ` for revision ${target.number} (${image(x.role)})` : ""}`, resource: x.family },
     });
-    if (ctx.dryRun) ctx.facts.taskDefinitionArns[role] = `${input.family}:(new)`;
-    if (active + 1 > KEEP_ACTIVE_REVISIONS) actions.push(pruneAction(ctx, input.family!));
-  }
-  return { actions, after: done("TaskDefinitionsRegistered", target ? `task definitions for revision ${target.number}` : "redis task definition (no revision yet)") };
-}
-
-const shortName = (arn: string) => arn.split("/").pop()!;
-
-/**
- * The registration of this spec that the role's service runs, when it is no longer ACTIVE: we never
- * deregister one in use (see pruneAction), so someone else did. Its tags are immutable, so the cached
- * describe is good for them; its status is not, and that entry is dropped.
- */
-async function deregisteredOutOfBand(ctx: PassContext, role: ServiceRole, hash: string): Promise<string | undefined> {
-  const running = ctx.facts.services?.get(projectNames(ctx.project.name).service(role))?.taskDefinition;
-  if (!running) return undefined;
-  const d = await describeTaskDefinitionCached(ctx, running);
-  ctx.cache.delete(`tdarn|${running}`);
-  return d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id ? running : undefined;
-}
-
-/** After a new registration: deregister ours beyond the newest few, unless a deployment still runs one. */
-function pruneAction(ctx: PassContext, family: string): Action {
-  return {
-    verb: "prune", kind: "TaskDefinition", resource: family, reason: `keep the newest ${KEEP_ACTIVE_REVISIONS} registrations`,
-    event: { type: "Normal", reason: "Pruned", message: `${family}: no registration to deregister (those beyond the newest ${KEEP_ACTIVE_REVISIONS} are in use)`, resource: family },
-    async run() {
-      const pruned: string[] = [];
-      const inUse = new Set<string>();
-      for (const s of ctx.facts.services?.values() ?? []) for (const d of s.deployments ?? []) if (d.taskDefinition) inUse.add(d.taskDefinition);
-      for (const arn of Object.values(ctx.facts.taskDefinitionArns ?? {})) if (arn) inUse.add(arn);
-      const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }));
-      const ours = (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family);
-      for (const arn of ours.slice(KEEP_ACTIVE_REVISIONS)) {
-        if (inUse.has(arn)) continue;
-        const d = await describeTaskDefinitionCached(ctx, arn);
-        if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
-        await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
-        ctx.cache.delete(`tdarn|${arn}`);
-        ctx.cache.delete(accountListingKey(ctx));
-        pruned.push(shortName(arn));
-      }
-      if (pruned.length) this.event.message = `deregistered ${pruned.join(", ")}: ${family} keeps its newest ${KEEP_ACTIVE_REVISIONS} registrations`;
-    },
-  };
-}
-
-async function planDeleteTaskDefinitions(ctx: PassContext): Promise<StepPlan> {
-  const actions: Action[] = [];
-  const names = projectNames(ctx.project.name);
-  for (const role of SERVICE_ROLES) {
-    const family = names.family(role);
-    const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
-    for (const arn of list.taskDefinitionArns ?? []) {
-      if (familyOf(arn) !== family) continue;
-      const d = await describeTaskDefinitionCached(ctx, arn);
-      if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
-      actions.push({
-        verb: "delete", kind: "TaskDefinition", resource: arn.split("/").pop()!, reason: "project deleted",
-        event: { type: "Normal", reason: "Deregistered", message: `deregistered task definition ${arn.split("/").pop()}`, resource: family },
-        run: async () => { await ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })); ctx.cache.delete(`tdarn|${arn}`); ctx.cache.delete(accountListingKey(ctx)); },
+    if (x.active + 1 > KEEP_ACTIVE_REVISIONS) {
+      changes.push({
+        op: "prune", verb: "prune", kind: "TaskDefinition", resource: x.family, reason: `keep the newest ${KEEP_ACTIVE_REVISIONS} registrations`,
+        event: { type: "Normal", reason: "Pruned", message: `${x.family}: no registration to deregister (those beyond the newest ${KEEP_ACTIVE_REVISIONS} are in use)`, resource: x.family },
       });
     }
   }
-  return { actions, after: done("Deregistered", "task definitions deregistered") };
+  return changes;
 }
 
+/**
+ * The registration of this spec that the role's service runs, when it is no longer ACTIVE: we never
+ * deregister one in use (see prune), so someone else did. Its tags are immutable, so the cached
+ * describe is good for them; its status is not, and that entry is dropped.
+ */
+async function deregisteredOutOfBand(ctx: PassContext, running: RunningServices, role: ServiceRole, hash: string): Promise<string | undefined> {
+  const arn = running.byRole.get(role)?.taskDefinition;
+  if (!arn) return undefined;
+  const d = await describeTaskDefinitionCached(ctx, arn);
+  ctx.cache.delete(`tdarn|${arn}`);
+  return d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id ? arn : undefined;
+}
 
-export const taskDefinitions: Step = {
+async function register(ctx: PassContext, input: RegisterTaskDefinitionCommandInput, c: TaskDefinitionChange & { op: "register" }, record: Recorder): Promise<string | undefined> {
+  const out = await ctx.aws.ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...(input.tags ?? []), { key: TAG_SPEC_HASH, value: c.hash }] }));
+  const registered = out.taskDefinition?.taskDefinitionArn;
+  if (!out.taskDefinition || !registered) return undefined;
+  // What DescribeTaskDefinition would say of it (the revision step reads its revision tag): no need to ask.
+  if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, described(out.taskDefinition, fromTagList(out.tags)), ctx.resyncMs * 10);
+  ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${c.resource}|${c.hash}`, registered, mutableFactTtlMs(ctx));
+  ctx.cache.delete(accountListingKey(ctx));
+  if (c.deregistered) {
+    record.emit({
+      type: "Normal", reason: "DriftRepaired", resource: c.resource,
+      message: `task definition ${shortName(c.deregistered)}: status INACTIVE → ACTIVE (it was deregistered out of band while ${projectNames(ctx.project.name).service(c.role)} ran it; registered the same spec again as ${shortName(registered)})`,
+    });
+  }
+  return registered;
+}
+
+/** After a new registration: deregister ours beyond the newest few, unless a deployment still runs one. */
+async function prune(ctx: PassContext, family: string, inUse: Set<string>, action: Action): Promise<void> {
+  const pruned: string[] = [];
+  const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }));
+  const ours = (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family);
+  for (const arn of ours.slice(KEEP_ACTIVE_REVISIONS)) {
+    if (inUse.has(arn)) continue;
+    const d = await describeTaskDefinitionCached(ctx, arn);
+    if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
+    await deregister(ctx, arn);
+    pruned.push(shortName(arn));
+  }
+  if (pruned.length && action.event) action.event = { ...action.event, message: `deregistered ${pruned.join(", ")}: ${family} keeps its newest ${KEEP_ACTIVE_REVISIONS} registrations` };
+}
+
+/** Deregistering an INACTIVE one succeeds in ECS; one it no longer knows answers ClientException: gone either way. */
+async function deregister(ctx: PassContext, arn: string): Promise<void> {
+  await tolerate(() => ctx.aws.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })), ["ClientException"]);
+  ctx.cache.delete(`tdarn|${arn}`);
+  ctx.cache.delete(accountListingKey(ctx));
+}
+
+export const taskDefinitions: Step<TaskDefinitionsInput, TaskDefinitions> = {
   kind: "TaskDefinition",
   condition: "ServicesReady",
-  plan: planTaskDefinitions,
-  planDelete: planDeleteTaskDefinitions,
+  async plan(ctx, input) {
+    const { target } = input;
+    const roles = SERVICE_ROLES.filter((role) => role === "redis" || target);
+    const inputs = new Map(roles.map((role) => [role, desiredTaskDefinition(ctx, input, role, role === "redis" ? undefined : target)]));
+    const seen: TaskDefinitionSeen[] = [];
+    for (const role of roles) {
+      const td = inputs.get(role);
+      if (!td?.family) continue;
+      const hash = specHash(td);
+      const { arn, active } = await findRegistered(ctx, td.family, hash);
+      seen.push({ role, family: td.family, hash, registered: arn, active, deregistered: arn ? undefined : await deregisteredOutOfBand(ctx, input.running, role, hash) });
+    }
+    const refs: TaskDefinitions = Object.fromEntries(seen.map((x) => [x.role, { family: x.family, arn: x.registered }]));
+    const changes = decideTaskDefinitions(seen, target, (role) => inputs.get(role)?.containerDefinitions?.[0]?.image);
+    const actions = changes.map((c): Action => {
+      if (c.op === "prune") {
+        const action: Action = act(c, () => {
+          const inUse = new Set<string>();
+          for (const s of input.running.byRole.values()) for (const d of s.deployments ?? []) if (d.taskDefinition) inUse.add(d.taskDefinition);
+          for (const ref of Object.values(refs)) if (ref?.arn) inUse.add(ref.arn);
+          return prune(ctx, c.resource, inUse, action);
+        });
+        return action;
+      }
+      return act(c, async (record) => {
+        const td = inputs.get(c.role);
+        const arn = td && (await register(ctx, td, c, record));
+        if (!arn) throw new Error(`register task definition ${c.resource}: ECS returned no ARN`);
+        refs[c.role] = { family: c.resource, arn };
+      });
+    });
+    const message = target ? `task definitions for revision ${target.number}` : "redis task definition (no revision yet)";
+    return proceed(actions, done("TaskDefinitionsRegistered", message), { provide: () => refs });
+  },
+};
+
+/** Deletion: every ACTIVE registration of ours in the project's families. */
+export const taskDefinitionsDeletion: Step<NoInput, void> = {
+  kind: "TaskDefinition",
+  condition: "ServicesReady",
+  async plan(ctx) {
+    const actions: Action[] = [];
+    const names = projectNames(ctx.project.name);
+    for (const role of SERVICE_ROLES) {
+      const family = names.family(role);
+      const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE" }));
+      for (const arn of list.taskDefinitionArns ?? []) {
+        if (familyOf(arn) !== family) continue;
+        const d = await describeTaskDefinitionCached(ctx, arn);
+        if (d?.tags[TAG_PROJECT_ID] !== ctx.project.id) continue;
+        actions.push(act({
+          verb: "delete", kind: "TaskDefinition", resource: shortName(arn), reason: "project deleted",
+          event: { type: "Normal", reason: "Deregistered", message: `deregistered task definition ${shortName(arn)}`, resource: family },
+        }, () => deregister(ctx, arn)));
+      }
+    }
+    return proceed(actions, done("Deregistered", "task definitions deregistered"));
+  },
 };

@@ -95,7 +95,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
     resyncMs: config.resyncSeconds * 1000, leaseMs: config.leaseSeconds * 1000, pollMs: opts.pollMs ?? config.pollSeconds * 1000,
     healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs,
   });
-  const api = await buildApi({ store, sealer, metrics, logger, tokens, cloud, operatorId: config.operatorId });
+  const api = await buildApi({ store, sealer, metrics, logger, tokens, cloud, operatorId: config.operatorId, planner: engine.dryRun });
   const url = await api.listen({ host: config.host, port: config.port });
   await engine.start();
 

@@ -20,6 +20,7 @@ import { watchRoutes } from "./routes/watch.js";
 import { cloudRoutes } from "./routes/cloud.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
 import type { Cloud } from "../cloud/clients.js";
+import type { PassPlan } from "../model/project.js";
 
 export interface ApiDeps {
   store: Store;
@@ -28,8 +29,10 @@ export interface ApiDeps {
   logger: Logger;
   tokens: StaticToken[];
   version?: string;
-  /** For the plan and logs routes, which read the customer's account. */
+  /** For the logs route, which reads the customer's account. */
   cloud?: Cloud;
+  /** The engine's dry run (engine.ts dryRunner), for the plan route. */
+  planner?: (projectId: string) => Promise<PassPlan | undefined>;
   operatorId?: string;
   /** Tests shorten these; the defaults suit every deployment we know of. */
   http?: Partial<HttpLimits>;

@@ -260,6 +260,8 @@ export class Cloud {
         onCall?.({ service, operation, accountId, outcome: "ok", throttled: false });
         return out;
       } catch (err) {
+        // Which call failed, for classifyFailure: some codes mean different things for different calls.
+        if (err && typeof err === "object") (err as { $operation?: string }).$operation ??= `${service}:${operation}`;
         const throttled = isThrottle(err);
         if (throttled) bucket.onThrottle();
         onCall?.({ service, operation, accountId, outcome: awsErrorCode(err), throttled });

@@ -1,5 +1,6 @@
 // AWS errors as the reconcilers and the engine see them: the code AWS sent survives to the condition a
-// user reads, and each code is classed once here (throttling, transient, permanent, not found).
+// user reads, and each failure is classed once, here, from that code (and, where one code means
+// different things for different calls, the operation that failed): see classifyFailure.
 
 export function awsErrorCode(err: unknown): string {
   const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
@@ -10,20 +11,66 @@ export function httpStatusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-const THROTTLE = new Set(["ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException", "SlowDown"]);
-const ACCESS = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "AuthFailure"]);
-const TRANSIENT = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable", "ServiceUnavailableException", "ServerException", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"]);
-const VALIDATION = new Set(["ValidationException", "ValidationError", "InvalidParameterException", "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameterValueException", "ClientException", "InvalidRequestException", "StorageQuotaExceeded", "InvalidDBInstanceClass"]);
+/** How a failure is handled: see classifyFailure. */
+export type FailureClass = "throttle" | "transient" | "permanent" | "denied";
 
-export const isThrottle = (err: unknown) => THROTTLE.has(awsErrorCode(err)) || httpStatusOf(err) === 429;
-/** 403 counts too: a denial whose body the SDK could not parse (moto answers JSON APIs with XML) is still one. */
-export const isAccessDenied = (err: unknown) => ACCESS.has(awsErrorCode(err)) || httpStatusOf(err) === 403
-  || (err as { $response?: { statusCode?: number } })?.$response?.statusCode === 403;
-export const isTransient = (err: unknown) => {
-  const status = httpStatusOf(err);
-  return TRANSIENT.has(awsErrorCode(err)) || (status !== undefined && status >= 500) || isThrottle(err);
+const THROTTLE = new Set([
+  "ThrottlingException", "Throttling", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled",
+  "RequestThrottledException", "ProvisionedThroughputExceededException", "SlowDown",
+]);
+const DENIED = new Set([
+  "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnrecognizedClientException",
+  "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "AuthFailure",
+]);
+/**
+ * Codes that mean "this request, as the spec makes it, will never succeed": retrying it unchanged is
+ * pointless until the spec (or the customer's account) changes. Each names the request's content, not
+ * the resource's current state: RDS's InvalidParameterCombination (storage grown by under 10%),
+ * InvalidParameterValue (an engine version RDS does not offer), StorageQuotaExceeded, …
+ */
+const PERMANENT = new Set([
+  "ValidationException", "ValidationError", "InvalidParameterValue", "InvalidParameterCombination",
+  "InvalidParameterValueException", "StorageQuotaExceeded", "InvalidDBInstanceClass",
+]);
+/**
+ * Codes too broad to class alone, permanent only for the operations named. ECS's ClientException
+ * ("usually caused by a client action … or an identifier that isn't valid") and InvalidParameterException
+ * ("the specified parameter isn't valid") are also what ECS answers about *state*: UpdateService naming
+ * a task definition deregistered a moment ago, CreateService with a target group whose load balancer is
+ * still being created, a create that was not idempotent. Those clear on a later pass, so they are
+ * transient everywhere except RegisterTaskDefinition, whose input is the spec alone (cpu/memory, image).
+ * Secrets Manager's InvalidRequestException is "not valid for the current state of the resource" (e.g.
+ * scheduled for deletion, which the next pass restores): transient, never permanent.
+ */
+const PERMANENT_FOR: Record<string, ReadonlySet<string>> = {
+  "ecs:RegisterTaskDefinition": new Set(["ClientException", "InvalidParameterException"]),
 };
-export const isValidation = (err: unknown) => VALIDATION.has(awsErrorCode(err));
+
+export const operationOf = (err: unknown): string | undefined => (err as { $operation?: string })?.$operation;
+
+/** A 403 counts as denied: a denial whose body the SDK could not parse (moto answers JSON APIs with XML) is still one. */
+const statusOf = (err: unknown) => httpStatusOf(err) ?? (err as { $response?: { statusCode?: number } })?.$response?.statusCode;
+
+/**
+ * The one classification of a failed AWS call, from AWS's error code:
+ * - throttle: slow the account's token bucket and back off (retried);
+ * - denied: the role refuses it; retried slowly (cap 15 min) until the customer fixes the role;
+ * - permanent: the request cannot succeed until the spec changes; retried slowly;
+ * - transient: anything else (5xx, timeouts, state that clears, codes we do not know); backed off.
+ * `operation` ("service:Operation", which the cloud layer puts on every error it passes on as
+ * `$operation`) refines codes that mean different things for different calls.
+ */
+export function classifyFailure(err: unknown, operation = operationOf(err)): FailureClass {
+  const code = awsErrorCode(err);
+  const status = statusOf(err);
+  if (THROTTLE.has(code) || status === 429) return "throttle";
+  if (DENIED.has(code) || status === 403) return "denied";
+  if (PERMANENT.has(code) || (operation !== undefined && PERMANENT_FOR[operation]?.has(code))) return "permanent";
+  return "transient";
+}
+
+export const isThrottle = (err: unknown) => classifyFailure(err) === "throttle";
+export const isAccessDenied = (err: unknown) => classifyFailure(err) === "denied";
 
 export function errorMessage(err: unknown): string {
   const msg = (err as Error)?.message ?? String(err);

@@ -1,6 +1,6 @@
 // A small TTL cache for facts that are the same across passes (immutable task definitions, an
 // account's network and cluster), so a no-drift pass makes only the AWS calls that can find drift.
-import type { PassCache } from "../../reconcilers/types.js";
+import type { PassCache } from "../../reconcilers/contract.js";
 
 export class TtlCache implements PassCache {
   private readonly m = new Map<string, { v: unknown; until: number }>();

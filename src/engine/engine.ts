@@ -6,12 +6,14 @@ import type { Logger } from "pino";
 import { runPass, type PassResult } from "../../reconcilers/pass.js";
 import type { Cloud } from "../cloud/clients.js";
 import type { Metrics } from "../metrics.js";
+import type { PassPlan } from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import { isConnectionError, type Store } from "../store/db.js";
 import { intentsFor } from "../store/intents.js";
 import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim } from "../store/leases.js";
 import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../store/passes.js";
 import { DESIRED_CHANNEL } from "../store/projects.js";
+import type { PassCache } from "../../reconcilers/contract.js";
 import { TtlCache } from "./cache.js";
 import { HeldLeases } from "./heldLeases.js";
 import { settle } from "./outcomes.js";
@@ -34,6 +36,33 @@ export interface EngineOptions {
   idleMs?: number;
 }
 
+/** What a dry run needs: the engine's own configuration (EngineOptions), so plan and apply cannot disagree. */
+export type DryRunOptions = Pick<EngineOptions, "store" | "sealer" | "cloud" | "logger" | "operatorId" | "pollMs" | "resyncMs" | "healGraceMs" | "healthIntervalMs">;
+
+/**
+ * The engine's dry run: the pass apply would run now for one project, with actions listed and none
+ * applied, nothing recorded (no events, no revision transitions, no rows). Undefined: no such project.
+ */
+export function dryRunner(o: DryRunOptions, cache: PassCache = new TtlCache()): (projectId: string) => Promise<PassPlan | undefined> {
+  return async (projectId) => {
+    const loaded = (await loadProjects(o.store, o.sealer, [projectId])).get(projectId);
+    if (!loaded) return undefined;
+    const p = loaded.desired;
+    const result = await runPass(p, {
+      cloud: o.cloud, operatorId: o.operatorId, cache, intents: intentsFor(o.store, p.id, loaded.pendingIntents), dryRun: true,
+      log: o.logger.child({ project: p.name, plan: true }), pollMs: o.pollMs, resyncMs: o.resyncMs,
+      healGraceMs: o.healGraceMs, healthIntervalMs: o.healthIntervalMs,
+    });
+    return {
+      actions: result.planned,
+      steps: result.steps.map((s) => ({
+        kind: s.kind, outcome: s.outcome.kind, message: s.outcome.message,
+        reason: s.outcome.kind === "error" || s.outcome.kind === "terminal" ? s.outcome.code : s.outcome.reason,
+      })),
+    };
+  };
+}
+
 export class Engine {
   private readonly queue: PQueue;
   private readonly accountQueues = new Map<string, PQueue>();
@@ -51,9 +80,13 @@ export class Engine {
   private notStarted = 0;
   readonly log: Logger;
 
+  /** The dry run of one project as this engine would pass it now (GET /plan). */
+  readonly dryRun: (projectId: string) => Promise<PassPlan | undefined>;
+
   constructor(private readonly o: EngineOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
     this.log = o.logger.child({ component: "engine", operator: o.operatorId });
+    this.dryRun = dryRunner(o, this.cache);
   }
 
   async start(): Promise<void> {
@@ -215,11 +248,9 @@ export class Engine {
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
       changeRequested: applying || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
     });
-    for (const s of result.steps) {
-      this.o.metrics.reconciles.inc({ kind: s.kind, outcome: s.outcome.kind });
-      this.o.metrics.passDuration.observe({ kind: s.kind }, s.durationMs / 1000);
-    }
-    this.o.metrics.passes.inc({ outcome: settled.schedule.outcome });
+    for (const l of settled.labels.steps) this.o.metrics.reconciles.inc(l);
+    for (const s of result.steps) this.o.metrics.passDuration.observe({ kind: s.kind }, s.durationMs / 1000);
+    this.o.metrics.passes.inc({ outcome: settled.labels.pass });
     for (const a of result.applied) {
       if (a.reason !== "DriftRepaired") continue;
       for (const field of new Set(a.fields.length ? a.fields : ["unknown"])) this.o.metrics.driftRepairs.inc({ kind: a.kind, field });

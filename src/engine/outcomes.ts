@@ -1,7 +1,8 @@
-// The one place where step outcomes become conditions, a phase and the next schedule (the queue
-// operation). Mirrors controller-runtime's single switch: error → backoff, terminal → slow retry,
-// requeue → after its delay, done → resync.
+// The one place where step outcomes become conditions, a phase, the next schedule (the queue
+// operation) and the metric labels. Mirrors controller-runtime's single switch: error → backoff,
+// terminal → slow retry, requeue → after its delay, blocked → after its delay, done → resync.
 import type { StepResult } from "../../reconcilers/pass.js";
+import type { Outcome } from "../../reconcilers/contract.js";
 import { CONDITION_TYPES, type ConditionStatus, type ConditionType, type ConditionUpdate, type Phase } from "../model/project.js";
 import { accountResync, fullJitterBackoff, SLOW_CAP_MS } from "./backoff.js";
 
@@ -16,6 +17,8 @@ export interface Settled {
   schedule: Schedule;
   /** The spec generation this pass fully applied (undefined when it did not get through). */
   synced: boolean;
+  /** Metric labels: one per step (byoc_reconciles_total{kind,outcome}) and the pass's (byoc_passes_total{outcome}). */
+  labels: { steps: Array<{ kind: string; outcome: string }>; pass: Schedule["outcome"] };
 }
 
 export interface SettleInput {
@@ -35,68 +38,75 @@ export interface SettleInput {
   random?: () => number;
 }
 
-function conditionFor(step: StepResult): { status: ConditionStatus; reason: string; message: string } {
-  const o = step.outcome;
+interface Reading {
+  condition: { status: ConditionStatus; reason: string; message: string };
+  /** Whether the spec was applied as far as it can be (Synced True). */
+  synced: boolean;
+  /** The queue operation when this outcome ends the pass. */
+  schedule: Schedule;
+  label: string;
+}
+
+/** The switch: everything an outcome means, in one place. */
+function read(o: Outcome, input: SettleInput): Reading {
+  const attempts = input.previousAttempts + 1;
   switch (o.kind) {
-    case "done": return { status: "True", reason: o.reason, message: o.message };
-    case "requeue": return { status: "False", reason: o.reason, message: o.message };
-    case "blocked": return { status: "False", reason: o.reason, message: o.message };
-    case "terminal": return { status: "False", reason: o.reason === "AssumeRoleFailed" ? o.code : o.reason, message: o.message };
-    case "error": return { status: "False", reason: o.code, message: o.message };
+    case "done": return {
+      condition: { status: "True", reason: o.reason, message: o.message }, synced: true, label: "done",
+      schedule: { op: "resync", afterMs: accountResync(input.resyncMs, input.accountId, input.now), outcome: "success" },
+    };
+    case "requeue": return {
+      condition: { status: "False", reason: o.reason, message: o.message }, synced: true, label: "requeue",
+      schedule: { op: "requeue", afterMs: o.afterMs, outcome: "requeue" },
+    };
+    case "blocked": return {
+      condition: { status: "False", reason: o.reason, message: o.message }, synced: o.synced, label: "blocked",
+      // Exactly as the step asked: each says how soon its cause may clear (most: a resync interval).
+      schedule: { op: "requeue", afterMs: o.afterMs, outcome: "requeue" },
+    };
+    case "terminal": return {
+      condition: { status: "False", reason: o.code, message: o.message }, synced: false, label: "terminal",
+      // Permanent until the spec or the role changes: slow retries (cap 15 min), never a hot loop.
+      schedule: { op: "backoff", afterMs: Math.max(1000, Math.min(SLOW_CAP_MS, fullJitterBackoff(attempts, { capMs: SLOW_CAP_MS, random: input.random }) + 1000)), outcome: "terminal", attempts },
+    };
+    case "error": return {
+      condition: { status: "False", reason: o.code, message: o.message }, synced: false, label: "error",
+      schedule: { op: "backoff", afterMs: fullJitterBackoff(attempts, { random: input.random }), outcome: "error", attempts },
+    };
   }
 }
 
 export function settle(input: SettleInput): Settled {
-  const byType = new Map<ConditionType, { status: ConditionStatus; reason: string; message: string }>();
+  const byType = new Map<ConditionType, Reading["condition"]>();
   for (const step of input.steps) {
     if (step.informational && step.outcome.kind === "done") continue;
     const prev = byType.get(step.condition);
     // Several steps feed ServicesReady: the first that is not done speaks for it.
-    if (!prev || prev.status === "True") byType.set(step.condition, conditionFor(step));
+    if (!prev || prev.status === "True") byType.set(step.condition, read(step.outcome, input).condition);
   }
   const last = input.steps[input.steps.length - 1];
-  const o = last?.outcome;
-  const stoppedAt = last?.condition;
+  const ending = last ? read(last.outcome, input) : undefined;
   const conditions: ConditionUpdate[] = [];
   for (const type of CONDITION_TYPES) {
     if (type === "Synced" || type === "Ready") continue;
-    const c = byType.get(type) ?? { status: "Unknown" as const, reason: "Waiting", message: stoppedAt ? `waiting for ${stoppedAt}` : "not reconciled yet" };
+    const c = byType.get(type) ?? { status: "Unknown" as const, reason: "Waiting", message: last ? `waiting for ${last.condition}` : "not reconciled yet" };
     conditions.push({ type, ...c });
   }
-  const synced = !o || o.kind === "done" || o.kind === "requeue" || (o.kind === "blocked" && o.synced === true);
-  conditions.push(synced
+  const synced = ending?.synced ?? true;
+  conditions.push(synced || !ending
     ? { type: "Synced", status: "True", reason: "ReconcileSucceeded", message: "the last pass applied the spec without error" }
-    : { type: "Synced", status: "False", reason: o.kind === "error" ? o.code : o.kind === "terminal" ? o.code : o.reason, message: o.message });
-  const allTrue = conditions.every((c) => c.status === "True");
+    : { type: "Synced", status: "False", reason: ending.condition.reason, message: ending.condition.message });
   const notReady = conditions.find((c) => c.status !== "True");
-  conditions.push(allTrue
+  conditions.push(!notReady
     ? { type: "Ready", status: "True", reason: "AllConditionsTrue", message: "every resource is converged" }
-    : { type: "Ready", status: "False", reason: notReady!.type === "Synced" ? "NotSynced" : `${notReady!.type}False`, message: `${notReady!.type}: ${notReady!.message}` });
+    : { type: "Ready", status: "False", reason: notReady.type === "Synced" ? "NotSynced" : `${notReady.type}False`, message: `${notReady.type}: ${notReady.message}` });
 
   const phase: Phase = input.deleting ? "Deleting"
-    : allTrue ? "Ready"
-    : o?.kind === "terminal" ? "Failed"
+    : !notReady ? "Ready"
+    : last?.outcome.kind === "terminal" ? "Failed"
     : input.wasReady && !input.changeRequested ? "Degraded"
     : "Provisioning";
-
-  let schedule: Schedule;
-  const rnd = input.random;
-  switch (o?.kind) {
-    case undefined:
-    case "done": schedule = { op: "resync", afterMs: accountResync(input.resyncMs, input.accountId, input.now), outcome: "success" }; break;
-    case "requeue": schedule = { op: "requeue", afterMs: o.afterMs, outcome: "requeue" }; break;
-    case "blocked": schedule = { op: "requeue", afterMs: Math.min(o.afterMs, input.resyncMs), outcome: "requeue" }; break;
-    case "terminal": {
-      const attempts = input.previousAttempts + 1;
-      const afterMs = Math.max(1000, Math.min(o.retryAfterMs ?? SLOW_CAP_MS, fullJitterBackoff(attempts, { capMs: SLOW_CAP_MS, random: rnd }) + 1000));
-      schedule = { op: "backoff", afterMs, outcome: "terminal", attempts };
-      break;
-    }
-    case "error": {
-      const attempts = input.previousAttempts + 1;
-      schedule = { op: "backoff", afterMs: fullJitterBackoff(attempts, { random: rnd }), outcome: "error", attempts };
-      break;
-    }
-  }
-  return { conditions, phase, schedule, synced };
+  const schedule = ending?.schedule ?? read({ kind: "done", reason: "", message: "" }, input).schedule;
+  const labels = { steps: input.steps.map((s) => ({ kind: s.kind, outcome: read(s.outcome, input).label })), pass: schedule.outcome };
+  return { conditions, phase, schedule, synced, labels };
 }

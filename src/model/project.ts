@@ -1,8 +1,14 @@
 // Plain types of desired and observed state, shared by the API, the store, the engine and the
 // reconcilers. Nothing here knows of SQL, HTTP or AWS.
-import type { DatabaseSpec, ResourcesSpec } from "../store/schema.js";
 
-export type { DatabaseSpec, ResourcesSpec, ServiceResources } from "../store/schema.js";
+export interface DatabaseSpec {
+  mode: "rds" | "external";
+  instanceClass?: string;
+  allocatedStorageGb?: number;
+  engineVersion?: string;
+}
+export interface ServiceResources { cpu: number; memoryMb: number; replicas: number }
+export interface ResourcesSpec { api: ServiceResources; queue: ServiceResources }
 export type DeploymentType = "dev" | "prod";
 export type DeletionPolicy = "snapshot" | "delete" | "retain";
 export type Phase = "Provisioning" | "Ready" | "Degraded" | "Deleting" | "Failed";
@@ -49,6 +55,12 @@ export interface DesiredProject extends ProjectSpec {
   deleting: boolean;
   /** Newest first. */
   revisions: Revision[];
+}
+
+/** What a dry run says (GET /v1/projects/{id}/plan): the actions a pass would take now, and where it would stop. */
+export interface PassPlan {
+  actions: Array<{ verb: string; kind: string; resource: string; reason: string; diffs: Array<{ field: string; actual: string; desired: string }> }>;
+  steps: Array<{ kind: string; outcome: string; reason: string; message: string }>;
 }
 
 export interface ConditionUpdate {

@@ -5,15 +5,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from "drizzle-orm/pg-core";
-
-export interface DatabaseSpec {
-  mode: "rds" | "external";
-  instanceClass?: string;
-  allocatedStorageGb?: number;
-  engineVersion?: string;
-}
-export interface ServiceResources { cpu: number; memoryMb: number; replicas: number }
-export interface ResourcesSpec { api: ServiceResources; queue: ServiceResources }
+import type { DatabaseSpec, ResourcesSpec } from "../model/project.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { accountResync } from "../../src/engine/backoff.js";
 import { settle, type SettleInput } from "../../src/engine/outcomes.js";
 import type { StepResult } from "../../reconcilers/pass.js";
+import { blocked } from "../../reconcilers/contract.js";
 
 const ok = (kind: string, condition: StepResult["condition"]): StepResult => ({ kind, condition, durationMs: 1, outcome: { kind: "done", reason: "Ok", message: "ok" } });
 const allDone: StepResult[] = [
@@ -55,7 +56,7 @@ describe("settle", () => {
     },
     {
       reason: "terminal AccessDenied → Failed, condition carries the AWS code, slow retry capped at 15 minutes",
-      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", reason: "AssumeRoleFailed", message: "AccessDenied: no", retryAfterMs: 900_000 } }],
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", failure: "denied", message: "AccessDenied: no" } }],
       args: { previousAttempts: 50, random: () => 0.999999 },
       want: (s) => {
         expect(s.phase).toBe("Failed");
@@ -79,13 +80,13 @@ describe("settle", () => {
     },
     {
       reason: "a requested change that fails for good → Failed, whatever was asked",
-      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", reason: "AssumeRoleFailed", message: "denied" } }],
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "terminal", code: "AccessDenied", failure: "denied", message: "denied" } }],
       args: { wasReady: true, changeRequested: true },
       want: (s) => { expect(s.phase).toBe("Failed"); },
     },
     {
       reason: "no revision yet → ServicesReady False AwaitingRevision, Synced True, not Ready",
-      steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: { kind: "blocked", synced: true, reason: "AwaitingRevision", afterMs: 60_000, message: "no revision" } }],
+      steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: blocked("AwaitingRevision", "no revision", { afterMs: 60_000, synced: true }) }],
       want: (s) => {
         expect(cond(s, "ServicesReady")).toMatchObject({ status: "False", reason: "AwaitingRevision" });
         expect(cond(s, "Synced").status).toBe("True");
@@ -94,9 +95,34 @@ describe("settle", () => {
       },
     },
     {
-      reason: "Conflict → Synced False with reason Conflict, requeued no later than resync",
-      steps: [...allDone.slice(0, 2), { kind: "Secret", condition: "SecretsReady", durationMs: 1, outcome: { kind: "blocked", reason: "Conflict", afterMs: 600_000, message: "not ours" } }],
-      want: (s) => { expect(cond(s, "Synced")).toMatchObject({ status: "False", reason: "Conflict" }); expect(s.schedule.afterMs).toBe(60_000); },
+      reason: "Conflict → Synced False with reason Conflict, looked at again exactly when the step said (no cap)",
+      steps: [...allDone.slice(0, 2), { kind: "Secret", condition: "SecretsReady", durationMs: 1, outcome: blocked("Conflict", "not ours", { afterMs: 600_000 }) }],
+      want: (s) => { expect(cond(s, "Synced")).toMatchObject({ status: "False", reason: "Conflict" }); expect(s.schedule).toEqual({ op: "requeue", afterMs: 600_000, outcome: "requeue" }); },
+    },
+    {
+      reason: "a permanent AWS refusal (validation) → Failed, the code is the reason of the condition and of Synced",
+      steps: [...allDone.slice(0, 3), { kind: "DBInstance", condition: "DatabaseReady", durationMs: 1, outcome: { kind: "terminal", code: "InvalidParameterCombination", failure: "permanent", message: "update DBInstance lg-x: at least 10% greater" } }],
+      want: (s) => {
+        expect(s.phase).toBe("Failed");
+        expect(cond(s, "DatabaseReady")).toMatchObject({ status: "False", reason: "InvalidParameterCombination" });
+        expect(cond(s, "Synced")).toMatchObject({ status: "False", reason: "InvalidParameterCombination" });
+        expect(s.schedule).toMatchObject({ op: "backoff", outcome: "terminal", attempts: 1 });
+      },
+    },
+    {
+      reason: "metric labels: each step's outcome kind, and the pass's schedule outcome",
+      steps: [...allDone.slice(0, 3), { kind: "DBInstance", condition: "DatabaseReady", durationMs: 1, outcome: { kind: "requeue", afterMs: 2000, reason: "Creating", message: "creating" } }],
+      want: (s) => {
+        expect(s.labels.steps).toEqual([
+          { kind: "Credentials", outcome: "done" }, { kind: "Network", outcome: "done" }, { kind: "Secret", outcome: "done" }, { kind: "DBInstance", outcome: "requeue" },
+        ]);
+        expect(s.labels.pass).toBe("requeue");
+      },
+    },
+    {
+      reason: "metric labels of a throttled failure: the step reads error, the pass backs off as error",
+      steps: [{ kind: "Credentials", condition: "CredentialsValid", durationMs: 1, outcome: { kind: "error", code: "ThrottlingException", message: "slow down", throttled: true } }],
+      want: (s) => { expect(s.labels).toEqual({ steps: [{ kind: "Credentials", outcome: "error" }], pass: "error" }); expect(s.schedule.op).toBe("backoff"); },
     },
     {
       reason: "deleting → phase Deleting whatever the steps say",

@@ -10,10 +10,8 @@ import { createSealer } from "../../src/store/crypto.js";
 import { intentsFor } from "../../src/store/intents.js";
 import { loadProjects } from "../../src/store/passes.js";
 import { TtlCache } from "../../src/engine/cache.js";
-import { CREATE_STEPS } from "../../reconcilers/pass.js";
-import type { Step } from "../../reconcilers/types.js";
 import { createTestDatabase } from "../support/db.js";
-import { convergeThrough, projectContext } from "../support/pass-context.js";
+import { convergeThrough, planStep, projectContext } from "../support/pass-context.js";
 
 const ACCOUNT = "210987654321";
 const REGION = "eu-west-1";
@@ -34,7 +32,7 @@ afterAll(async () => { await store.sql.end(); await drop(); });
 const place = () => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
 const context = (name: string) => projectContext(place(), name);
 
-const step = (kind: string): Step => CREATE_STEPS.find((s) => s.kind === kind)!;
+const noRecord = { emit: () => {}, setRevisionStatus: () => {} };
 
 async function counts() {
   const s = await sandbox.state(ACCOUNT, REGION);
@@ -62,26 +60,38 @@ describe("create twice → one resource", () => {
     const ctx = await context(`idem-${kind.toLowerCase()}`);
     const start = (await counts())[kind];
     await convergeThrough(ctx, before);
-    const plan = await step(kind).plan(ctx);
+    const plan = await planStep(ctx, kind);
     const creates = plan.actions.filter((a) => a.verb === "create");
     expect(creates.length).toBeGreaterThan(0);
-    for (const a of creates) await a.run();
+    for (const a of creates) await a.run(noRecord);
     // The crash window: AWS did the work, but the process died before it recorded the answer.
     await store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id}`;
-    for (const a of creates) await a.run(); // the retry, with the intent's token
+    for (const a of creates) await a.run(noRecord); // the retry, with the intent's token
     const shared = kind === "Cluster" || kind === "LogGroup";
     expect((await counts())[kind] - (shared ? 0 : start)).toBe(want);
+  });
+
+  test("Service: a create retried with another token (its intent lost) finds the service there: no error, still 3", async () => {
+    const ctx = await context("idem-service-token");
+    const start = (await counts()).Service;
+    await convergeThrough(ctx, "TaskDefinition");
+    const creates = (await planStep(ctx, "Service")).actions.filter((a) => a.verb === "create");
+    for (const a of creates) await a.run(noRecord);
+    // ECS answers InvalidParameterException ("not idempotent"): the create reads the service back by name.
+    await store.sql`DELETE FROM create_intents WHERE project_id = ${ctx.project.id}`;
+    for (const a of creates) await a.run(noRecord);
+    expect((await counts()).Service - start).toBe(3);
   });
 
   test("TaskDefinition: planning again after a registration finds it by spec hash and registers nothing", async () => {
     const ctx = await context("idem-taskdefs");
     await convergeThrough(ctx, "LogGroup");
-    const first = await step("TaskDefinition").plan(ctx);
+    const first = await planStep(ctx, "TaskDefinition");
     expect(first.actions.filter((a) => a.verb === "create")).toHaveLength(3);
-    for (const a of first.actions) await a.run();
+    for (const a of first.actions) await a.run(noRecord);
     const registered = (await counts()).TaskDefinition;
     ctx.cache = new TtlCache(); // as after a restart: nothing remembered
-    const again = await step("TaskDefinition").plan(ctx);
+    const again = await planStep(ctx, "TaskDefinition");
     expect(again.actions.filter((a) => a.verb === "create")).toHaveLength(0);
     expect((await counts()).TaskDefinition).toBe(registered);
   });
@@ -91,20 +101,20 @@ describe("an interrupted create is resolved by tag lookup", () => {
   test.each([{ kind: "Secret", before: "Network" }, { kind: "Service", before: "TaskDefinition" }])("$kind: the next pass adopts it, closes the intent and records the create", async ({ kind, before }) => {
     const ctx = await context(`adopt-${kind.toLowerCase()}`);
     await convergeThrough(ctx, before);
-    const creates = (await step(kind).plan(ctx)).actions.filter((a) => a.verb === "create");
-    for (const a of creates) await a.run();
+    const creates = (await planStep(ctx, kind)).actions.filter((a) => a.verb === "create");
+    for (const a of creates) await a.run(noRecord);
     // The process died after AWS accepted the creates and before it recorded them.
     await store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id} AND kind = ${kind}`;
     const pending = (await loadProjects(store, sealer, [ctx.project.id])).get(ctx.project.id)!.pendingIntents;
     expect(pending.size).toBe(creates.length);
     ctx.intents = intentsFor(store, ctx.project.id, pending);
     ctx.cache = new TtlCache();
-    const next = await step(kind).plan(ctx);
+    const next = await planStep(ctx, kind);
     const adopts = next.actions.filter((a) => a.verb === "adopt");
     expect(adopts.map((a) => a.resource).sort()).toEqual(creates.map((a) => a.resource).sort());
     expect(next.actions.filter((a) => a.verb === "create")).toHaveLength(0);
-    for (const a of adopts) await a.run();
-    expect(adopts[0].event.reason).toBe("Adopted");
+    for (const a of adopts) await a.run(noRecord);
+    expect(adopts[0].event?.reason).toBe("Adopted");
     const [{ open }] = await store.sql`SELECT count(*)::int AS open FROM create_intents WHERE project_id = ${ctx.project.id} AND resolved_at IS NULL`;
     expect(open).toBe(0);
   });

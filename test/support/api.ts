@@ -8,6 +8,7 @@ import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./db.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
+import { dryRunner } from "../../src/engine/engine.js";
 
 export const WRITE_TOKEN = "write-token-0123456789abcdef";
 export const READ_TOKEN = "read-token-0123456789abcdefgh";
@@ -24,11 +25,13 @@ export async function startTestApi(opts: { logStream?: pino.DestinationStream; k
   await applyMigrations(db.url);
   const store = connect(db.url);
   const logger = pino({ level: "debug" }, opts.logStream ?? pino.destination("/dev/null"));
+  const sealer = createSealer([opts.key ?? randomBytes(32)]);
+  // plan and logs read the customer's account: give them a sandbox one (plan through an engine's dry run).
+  const cloud = new Cloud({ backend: new SandboxCloud({ delayMs: 50, seed: 1 }), baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "api-test" });
   const app = await buildApi({
-    store, sealer: createSealer([opts.key ?? randomBytes(32)]), metrics: createMetrics(), logger,
+    store, sealer, metrics: createMetrics(), logger,
     tokens: [{ scope: "write", token: WRITE_TOKEN }, { scope: "read", token: READ_TOKEN }],
-    // plan and logs read the customer's account: give them a sandbox one.
-    cloud: new Cloud({ backend: new SandboxCloud({ delayMs: 50, seed: 1 }), baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "api-test" }),
+    cloud, planner: dryRunner({ store, sealer, cloud, logger, operatorId: "api-test", pollMs: 1000, resyncMs: 60_000 }),
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {

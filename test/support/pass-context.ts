@@ -8,8 +8,8 @@ import { intentsFor } from "../../src/store/intents.js";
 import { loadProjects } from "../../src/store/passes.js";
 import { createProject } from "../../src/store/projects.js";
 import { TtlCache } from "../../src/engine/cache.js";
-import { CREATE_STEPS, type PassDeps } from "../../reconcilers/pass.js";
-import type { PassContext } from "../../reconcilers/types.js";
+import { creation, PassStopped, type PassDeps, type RunStep } from "../../reconcilers/pass.js";
+import type { Action, BaseContext, StepPlan } from "../../reconcilers/contract.js";
 import type { DesiredProject } from "../../src/model/project.js";
 
 export interface ProjectPlace { store: Store; sealer: Sealer; cloud: Cloud; account: string; region: string }
@@ -26,16 +26,14 @@ export async function createDesiredProject(at: ProjectPlace, name: string): Prom
   return (await loadProjects(at.store, at.sealer, [project.id])).get(project.id)!.desired;
 }
 
-/** A context for driving one project's steps by hand. */
-export async function projectContext(at: ProjectPlace, name: string): Promise<PassContext> {
+/** A context for driving one project's steps by hand (see planStep, convergeThrough). */
+export async function projectContext(at: ProjectPlace, name: string): Promise<BaseContext> {
   const desired = await createDesiredProject(at, name);
-  const ctx: PassContext = {
+  return {
     project: desired, operatorId: "test", log: pino({ level: "silent" }), dryRun: false, pollMs: 50, resyncMs: 60_000,
-    facts: {}, intents: intentsFor(at.store, desired.id), cache: new TtlCache(), aws: undefined as never,
-    connect: async () => (ctx.aws = await at.cloud.clientsFor(desired.roleArn, desired.externalId, at.region)),
-    observe: () => {}, emit: () => {}, setRevisionStatus: () => {},
+    intents: intentsFor(at.store, desired.id), cache: new TtlCache(),
+    connect: () => at.cloud.clientsFor(desired.roleArn, desired.externalId, at.region),
   };
-  return ctx;
 }
 
 /** What runPass needs besides the project, as the engine passes it. */
@@ -43,16 +41,38 @@ export function passDeps(at: ProjectPlace, projectId: string, cache: TtlCache): 
   return { cloud: at.cloud, operatorId: "test", cache, intents: intentsFor(at.store, projectId), log: pino({ level: "silent" }), pollMs: 50, resyncMs: 60_000 };
 }
 
-/** Plans and applies steps up to `kind` until it is done (waiting out AWS's background work). */
-export async function convergeThrough(ctx: PassContext, kind: string) {
-  for (const s of CREATE_STEPS) {
+const noRecord = { emit: () => {}, setRevisionStatus: () => {} };
+const settled = (kind: string, plan: StepPlan<unknown>) => plan.after.kind === "done" || (kind === "Rollout" && plan.after.kind === "requeue");
+
+/**
+ * Runs the creation path, each step planned and applied until it is done (waiting out AWS's background
+ * work), up to the step of `kind`: `stop` says whether that one is converged too or only planned.
+ */
+async function drive(ctx: BaseContext, kind: string, stop: "plan" | "converge"): Promise<StepPlan<unknown> | undefined> {
+  let planned: StepPlan<unknown> | undefined;
+  const run: RunStep = async (step, c, input) => {
     for (let i = 0; ; i++) {
-      const plan = await s.plan(ctx);
-      for (const a of plan.actions) await a.run();
-      if (plan.after.kind === "done" || (s.kind === "Rollout" && plan.after.kind === "requeue")) break;
-      if (i > 100) throw new Error(`${s.kind} did not converge: ${JSON.stringify(plan.after)}`);
+      const plan = await step.plan(c, input);
+      if (step.kind === kind && stop === "plan") { planned = plan; throw new PassStopped(kind); }
+      for (const a of plan.actions) await a.run(noRecord);
+      if (settled(step.kind, plan) && step.kind === kind) throw new PassStopped(kind);
+      if (settled(step.kind, plan) && "provide" in plan) return plan.provide();
+      if (i > 100) throw new Error(`${step.kind} did not converge: ${JSON.stringify(plan.after)}`);
       await new Promise((r) => setTimeout(r, 30));
     }
-    if (s.kind === kind) return;
-  }
+  };
+  await creation(ctx, run).catch((err) => { if (!(err instanceof PassStopped)) throw err; });
+  return planned;
+}
+
+/** Converges every step up to and including the step of `kind`. */
+export async function convergeThrough(ctx: BaseContext, kind: string): Promise<void> {
+  await drive(ctx, kind, "converge");
+}
+
+/** Converges the steps before the step of `kind`, then plans that one (nothing of it applied). */
+export async function planStep(ctx: BaseContext, kind: string): Promise<{ actions: Action[] }> {
+  const plan = await drive(ctx, kind, "plan");
+  if (!plan) throw new Error(`no step ${kind} in the creation path`);
+  return plan;
 }

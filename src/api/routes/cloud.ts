@@ -1,14 +1,11 @@
-// Routes that read the customer's account on demand: the dry-run plan (the same pass code as apply,
-// with actions listed instead of run) and the container logs. An AWS refusal is a 502 problem that
-// carries AWS's error code.
+// Routes that read the customer's account on demand: the dry-run plan (the engine's own dry run, with
+// the engine's configuration: the pass apply would run, actions listed instead of run) and the
+// container logs (a cloud read). An AWS refusal is a 502 problem that carries AWS's error code.
 import type { FastifyPluginAsync } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { runPass } from "../../../reconcilers/pass.js";
-import { readProjectLogs } from "../../../reconcilers/logGroup.js";
 import { awsErrorCode, errorMessage, rootAwsError } from "../../cloud/errors.js";
-import { TtlCache } from "../../engine/cache.js";
-import { loadProjects } from "../../store/passes.js";
+import { readProjectLogs } from "../../cloud/projectLogs.js";
 import { getProject } from "../../store/projects.js";
 import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
@@ -43,23 +40,12 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
   app.get("/v1/projects/:idOrName/plan", {
     schema: { tags: ["status"], security, params: IdOrName, description: "Dry run: the actions the next pass would take, and why. Changes nothing.", response: { 200: Plan, ...errors } },
   }, async (req) => {
-    const cloud = requireCloud();
+    if (!deps.planner) throw new ProblemError(503, "Service unavailable", "this API server runs no engine to plan with");
     const p = await getProject(deps.store, req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
-    const loaded = (await loadProjects(deps.store, deps.sealer, [p.id])).get(p.id)!;
-    const noIntents = { begin: async () => "dry-run", resolve: async () => {}, clear: async () => {}, pending: () => false };
-    const result = await runPass(loaded.desired, {
-      cloud, operatorId: deps.operatorId ?? "plan", cache: new TtlCache(), intents: noIntents, dryRun: true,
-      log: req.log.child({ project: p.name, plan: true }) as never, pollMs: 1000, resyncMs: 60_000,
-    });
-    return {
-      generation: p.generation, observedGeneration: p.observedGeneration, actions: result.planned,
-      steps: result.steps.map((s) => ({
-        kind: s.kind, outcome: s.outcome.kind,
-        reason: s.outcome.kind === "error" || s.outcome.kind === "terminal" ? s.outcome.code : s.outcome.reason, message: s.outcome.message,
-      })),
-      computedAt: new Date().toISOString(),
-    };
+    const plan = await deps.planner(p.id);
+    if (!plan) throw notFound(`project ${req.params.idOrName}`);
+    return { generation: p.generation, observedGeneration: p.observedGeneration, ...plan, computedAt: new Date().toISOString() };
   });
 
   app.get("/v1/projects/:idOrName/logs", {

@@ -1,0 +1,136 @@
+// The services' decide(): from what DescribeServices said of each role's service and the desired state,
+// the changes to make and the step's outcome. Pure (no AWS, no clock, no cache), so every case is a row
+// in test/reconcilers/services.decide.test.ts; services.ts observes and applies.
+import type { Service } from "@aws-sdk/client-ecs";
+import type { ServiceRole } from "../src/cloud/names.js";
+import type { ResourceObservation, Revision } from "../src/model/project.js";
+import { done, requeue, type Change, type FieldDiff, type Outcome } from "./contract.js";
+import { adoptChange, conflict, fromTagList, missingTags, ownershipOf, tagChange, type TagMap } from "./ownership.js";
+import type { TaskDefinitions } from "./taskDefinitions.js";
+
+export interface ServiceSeen {
+  role: ServiceRole;
+  name: string;
+  service: Service | undefined;
+  /** An interrupted create of ours left its intent open. */
+  interrupted: boolean;
+  /** Since when the API has run below its desired count after a completed rollout (epoch ms). */
+  belowSince: number | undefined;
+}
+
+export interface ServicesWant {
+  projectId: string;
+  tags: TagMap;
+  desiredCount(role: ServiceRole): number;
+  taskDefinitions: TaskDefinitions;
+  target: Revision | undefined;
+  secretsChangedAt: number;
+  /** A revision was deployed, so every service ran: one that is gone now was deleted out of band. */
+  ranBefore: boolean;
+  healGraceMs: number;
+  pollMs: number;
+  resyncMs: number;
+  now: number;
+}
+
+type ServiceOp =
+  | { op: "create"; role: ServiceRole; recreate: boolean }
+  | { op: "adopt"; arn: string }
+  | { op: "update"; role: ServiceRole }
+  | { op: "redeploy"; arn: string; healed: boolean }
+  | { op: "tag"; arn: string; tags: TagMap };
+export type ServiceChange = Change & ServiceOp;
+
+export interface ServicesDecision { changes: ServiceChange[]; after: Outcome; observations: ResourceObservation[] }
+
+const short = (arn: string) => arn.split("/").pop() ?? arn;
+const arrows = (diffs: FieldDiff[]) => diffs.map((d) => `${d.field} ${d.actual} → ${d.desired}`).join(", ");
+
+function serviceDiffs(s: Service, role: ServiceRole, want: ServicesWant): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  const td = want.taskDefinitions[role];
+  // A registration this pass makes (in a dry run, not made): named by its family, never by a made-up ARN.
+  const desiredTd = td?.arn ? short(td.arn) : `${td?.family} (registered by this pass)`;
+  if (!td?.arn || s.taskDefinition !== td.arn) diffs.push({ field: "taskDefinition", actual: short(s.taskDefinition ?? ""), desired: desiredTd });
+  const count = want.desiredCount(role);
+  if (s.desiredCount !== count) diffs.push({ field: "desiredCount", actual: String(s.desiredCount), desired: String(count) });
+  const cb = s.deploymentConfiguration?.deploymentCircuitBreaker;
+  if (!cb?.enable || !cb.rollback) diffs.push({ field: "deploymentCircuitBreaker", actual: JSON.stringify(cb ?? null), desired: JSON.stringify({ enable: true, rollback: true }) });
+  return diffs;
+}
+
+function updateChange(s: Service, name: string, role: ServiceRole, diffs: FieldDiff[], target: Revision | undefined): ServiceChange {
+  const rollout = role !== "redis" && target?.status === "QUEUED" && diffs.some((d) => d.field === "taskDefinition") ? target : undefined;
+  return {
+    op: "update", role, verb: "update", kind: "Service", resource: name, diffs,
+    reason: rollout ? `roll out revision ${rollout.number}` : "managed fields differ",
+    event: rollout
+      ? { type: "Normal", reason: "Deploying", message: `ECS service ${name}: deploying revision ${rollout.number} (${arrows(diffs)})`, resource: name }
+      : { type: "Normal", reason: "DriftRepaired", message: `ECS service ${name}: ${arrows(diffs)}`, resource: name },
+  };
+}
+
+/**
+ * A secret value changed after the service's deployment started (a spec change, or our repair of an
+ * out-of-band edit): its tasks hold the old value until replaced, so start a new deployment. Level-
+ * triggered on AWS's own timestamps, so a crash between the write and this update is no matter.
+ */
+function staleSecrets(s: Service, name: string, want: ServicesWant): ServiceChange | undefined {
+  const primary = s.deployments?.find((d) => d.status === "PRIMARY");
+  if (!s.serviceArn || !primary?.createdAt || want.secretsChangedAt <= primary.createdAt.getTime()) return undefined;
+  return {
+    op: "redeploy", arn: s.serviceArn, healed: false, verb: "redeploy", kind: "Service", resource: name, reason: "a secret value changed after its tasks started",
+    event: { type: "Normal", reason: "Redeployed", message: `ECS service ${name}: a secret value changed after its deployment started; forced a new deployment so its tasks read the new value`, resource: name },
+  };
+}
+
+/** Self-healing: an API whose completed deployment keeps running below its desired count is redeployed after the grace. */
+function belowDesired(s: Service, x: ServiceSeen, want: ServicesWant): { change?: ServiceChange; message: string } | undefined {
+  if (x.belowSince === undefined || !s.serviceArn) return undefined;
+  const message = `ECS service ${x.name} runs ${s.runningCount}/${s.desiredCount} tasks`;
+  const grace = Math.round(want.healGraceMs / 1000);
+  if (want.now - x.belowSince < want.healGraceMs) return { message: `${message}; waiting ${grace} s before redeploying` };
+  return {
+    message: `${message}; forced a new deployment`,
+    change: {
+      op: "redeploy", arn: s.serviceArn, healed: true, verb: "redeploy", kind: "Service", resource: x.name, reason: `${s.runningCount}/${s.desiredCount} tasks for over ${grace} s`,
+      event: { type: "Warning", reason: "Redeployed", message: `${message} for over ${grace} s; forced a new deployment`, resource: x.name },
+    },
+  };
+}
+
+export function decideServices(seen: ServiceSeen[], want: ServicesWant): ServicesDecision {
+  const changes: ServiceChange[] = [];
+  const observations: ResourceObservation[] = [];
+  let below: string | undefined;
+  for (const x of seen) {
+    const { role, name, service: s } = x;
+    // api and queue wait for a revision to run.
+    if (!want.taskDefinitions[role]) continue;
+    if (!s || s.status === "INACTIVE") {
+      const recreate = s?.status === "INACTIVE" || want.ranBefore;
+      changes.push({
+        op: "create", role, recreate, verb: "create", kind: "Service", resource: name, reason: recreate ? "service was deleted" : "service does not exist",
+        event: { type: recreate ? "Warning" : "Normal", reason: recreate ? "Recreated" : "Created", message: `${recreate ? "recreated deleted" : "created"} ECS service ${name} (${want.desiredCount(role)} tasks)`, resource: name },
+      });
+      continue;
+    }
+    const tags = fromTagList(s.tags);
+    if (ownershipOf(tags, want.projectId) === "foreign") return { changes: [], after: conflict(`ECS service ${name}`, tags, want.resyncMs), observations };
+    if (x.interrupted && s.serviceArn) changes.push({ op: "adopt", arn: s.serviceArn, ...adoptChange("Service", name) });
+    if (s.status === "DRAINING") return { changes, after: requeue(want.pollMs, "Draining", `ECS service ${name} is draining after an out-of-band delete; will recreate it`), observations };
+    observations.push({ kind: "Service", name, arn: s.serviceArn ?? null, phase: `${s.status} ${s.runningCount}/${s.desiredCount}`, lastError: null });
+    const diffs = serviceDiffs(s, role, want);
+    const stale = role === "redis" ? undefined : staleSecrets(s, name, want);
+    if (diffs.length) changes.push(updateChange(s, name, role, diffs, want.target));
+    else if (stale) changes.push(stale);
+    else if (role === "api") {
+      const heal = belowDesired(s, x, want);
+      if (heal) { if (heal.change) changes.push(heal.change); below = heal.message; }
+    }
+    const missing = missingTags(tags, want.tags);
+    if (Object.keys(missing).length && s.serviceArn) changes.push({ op: "tag", arn: s.serviceArn, tags: missing, ...tagChange("Service", `ECS service ${name}`, name, tags, missing) });
+  }
+  if (below) return { changes, after: requeue(want.pollMs, "TasksBelowDesired", below), observations };
+  return { changes, after: done("ServicesInSync", "services match the spec"), observations };
+}
