@@ -62,7 +62,7 @@ async function observeLogGroup(ctx: PassContext): Promise<LogGroupObservation> {
 }
 
 /**
- * Retention is a nicety, not a prerequisite: none of the five managed policies SPEC §4 gives the role
+ * Retention is a nicety, not a prerequisite: none of the five managed policies docs/reference.md §9 gives the role
  * grants logs:PutRetentionPolicy (or logs:TagResource, which tags on CreateLogGroup need). Without them
  * the group is still created and used; a Warning says why retention is not managed.
  */

@@ -1,4 +1,4 @@
-// Tags every created resource carries (SPEC §4) and the ownership rule: we touch a resource only if its
+// Tags every created resource carries (docs/reference.md §4) and the ownership rule: we touch a resource only if its
 // byoc:project-id is this project's; a same-named resource without it is a Conflict, never adopted.
 import { TAG_MANAGED_BY, TAG_PROJECT, TAG_PROJECT_ID } from "../src/cloud/names.js";
 import { blocked, type BaseContext, type Blocked, type Change } from "./contract.js";

@@ -1,4 +1,4 @@
-// One reconcile pass over one project: the steps of SPEC §5 in order (credentials → network → secrets
+// One reconcile pass over one project: the steps of docs/reference.md §5 in order (credentials → network → secrets
 // → database → cluster/log group → revision → task definitions → services → rollout → health), or the
 // deletion steps. `creation` and `deletion` are the wiring: each step gets what earlier steps provided,
 // so the compiler checks every input. Each step plans, then its actions are applied (or, for a dry run,

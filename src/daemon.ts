@@ -16,6 +16,8 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { createSealer } from "./store/crypto.js";
 import { applyMigrations, connect, type Store } from "./store/db.js";
 import { startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded.js";
+import { ensureDefaultTenant } from "./store/tenants.js";
+import { SANDBOX_DEFAULT_EXTERNAL_ID } from "./cloud/names.js";
 
 export interface Daemon {
   url: string;
@@ -61,6 +63,10 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
   }
   await applyMigrations(databaseUrl);
   const store = connect(databaseUrl, { max: Math.min(20, config.concurrency + 5) });
+  // In sandbox mode the default tenant's external ID is the one the sandbox's roles trust, so the quick
+  // start works unchanged; against AWS it is generated. Either way it is fixed once created.
+  const sandboxExternalId = process.env.BYOC_SANDBOX_EXTERNAL_ID || SANDBOX_DEFAULT_EXTERNAL_ID;
+  await ensureDefaultTenant(store.db, config.cloud === "sandbox" ? sandboxExternalId : undefined);
 
   const keys = config.encryptionKeys ?? [Buffer.from(readOrCreate(path.join(dataDir, "encryption-key"), () => randomBytes(32).toString("base64")), "base64")];
   const sealer = createSealer(keys);

@@ -51,7 +51,16 @@ async function main() {
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
+// Any start failure is one line naming its cause, never a stack: the cause chain is walked for the
+// innermost message a person can act on (an AWS code, a Postgres FATAL, an errno).
+export function describeStartFailure(err: unknown): string {
+  if (!(err instanceof Error)) return `failed to start: ${err === undefined ? "unknown error" : String(err)}`;
+  const parts = [err.message];
+  for (let c = err.cause; c instanceof Error && parts.length < 4; c = c.cause) if (!err.message.includes(c.message)) parts.push(c.message);
+  return parts.join(": ").replace(/\s*\n\s*/g, " ");
+}
+
 main().catch((err) => {
-  process.stderr.write(`byoc-operator: ${(err as Error).message}\n`);
+  process.stderr.write(`byoc-operator: ${describeStartFailure(err)}\n`);
   process.exit(1);
 });

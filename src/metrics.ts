@@ -1,4 +1,4 @@
-// Prometheus metrics of SPEC §7, in one registry shared by the engine, the cloud layer and the API.
+// Prometheus metrics of docs/reference.md §7, in one registry shared by the engine, the cloud layer and the API.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export function createMetrics() {

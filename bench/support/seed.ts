@@ -5,6 +5,7 @@ import { newProjectFromBody } from "../../src/api/projectInput.js";
 import { createSealer, type Sealer } from "../../src/store/crypto.js";
 import type { Store } from "../../src/store/db.js";
 import { DESIRED_CHANNEL } from "../../src/store/projects.js";
+import { ensureDefaultTenant } from "../../src/store/tenants.js";
 import { startOperatorProcess } from "./children.js";
 import { waitUntil } from "./measure.js";
 import { BENCH_KEY, countedStore } from "./operator.js";
@@ -28,6 +29,7 @@ export async function seedProjects(store: Store, sealer: Sealer, o: SeedOptions)
   const sql = store.sql;
   const names: string[] = [];
   const offset = o.offset ?? 0;
+  const tenant = await ensureDefaultTenant(store.db, EXTERNAL_ID);
   for (let start = 0; start < o.count; start += 1000) {
     const rows: Record<string, unknown>[] = [];
     for (let i = start; i < Math.min(o.count, start + 1000); i++) {
@@ -40,7 +42,7 @@ export async function seedProjects(store: Store, sealer: Sealer, o: SeedOptions)
         ...(o.withImage ?? true ? { image: imageOf(account) } : {}),
       } as never, sealer);
       rows.push({
-        name: p.name, region: p.region, role_arn: p.roleArn, account_id: p.accountId, external_id: p.externalId,
+        tenant_id: tenant.id, name: p.name, region: p.region, role_arn: p.roleArn, account_id: p.accountId, external_id: p.externalId,
         deployment_type: p.deploymentType, database: JSON.stringify(p.database), resources: JSON.stringify(p.resources),
         env: JSON.stringify(p.env), secret_names: p.secretNames, sealed_secrets: p.sealedSecrets, deletion_policy: p.deletionPolicy, image: p.image ?? null,
       });
@@ -50,6 +52,8 @@ export async function seedProjects(store: Store, sealer: Sealer, o: SeedOptions)
       await tx`INSERT INTO leases ${tx(ids.map((r) => ({ project_id: r.id })))}`;
       const revs = ids.filter((r) => r.image).map((r) => ({ project_id: r.id, number: 1, image: r.image }));
       if (revs.length) await tx`INSERT INTO revisions ${tx(revs)}`;
+      const accounts = [...new Set(rows.map((r) => r.account_id as string))].map((a) => ({ account_id: a, tenant_id: tenant.id }));
+      await tx`INSERT INTO account_bindings ${tx(accounts)} ON CONFLICT DO NOTHING`;
     });
   }
   await sql`SELECT pg_notify(${DESIRED_CHANNEL}, 'bench-seed')`;

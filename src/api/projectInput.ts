@@ -1,4 +1,4 @@
-// Turning validated API bodies into desired-state rows: SPEC §3 defaults, reserved names, cpu/memory
+// Turning validated API bodies into desired-state rows: docs/reference.md §3 defaults, reserved names, cpu/memory
 // pairs, POSTGRES_URI_CUSTOM → external database, and sealing of secret values. Everything refused here
 // is a spec the operator could never converge (AWS would refuse it on every pass) or one whose meaning
 // is undefined (the same name in env and secrets).
@@ -70,7 +70,7 @@ function checkSameAccount(current: ProjectRow, roleArn: string, errors: FieldErr
   return role;
 }
 
-/** SPEC §3: prod runs at least two API replicas; a spec saying fewer would read back a count that never runs. */
+/** docs/reference.md §3: prod runs at least two API replicas; a spec saying fewer would read back a count that never runs. */
 function checkProdReplicas(deploymentType: DeploymentType, resources: ResourcesSpec, errors: FieldError[]) {
   if (deploymentType === "prod" && resources.api.replicas < 2) {
     const message = `deploymentType prod runs at least 2 API replicas, not ${resources.api.replicas}`;
@@ -113,7 +113,8 @@ function takeCustomUri(env: Record<string, string>, secrets: Record<string, stri
   return uri;
 }
 
-export function newProjectFromBody(body: ProjectCreate, sealer: Sealer): NewProject {
+/** `body` with the tenant's defaults already filled in (api/tenancy.ts withTenantDefaults). */
+export function newProjectFromBody(body: ProjectCreate & { region: string; roleArn: string; externalId: string }, sealer: Sealer): NewProject {
   const errors: FieldError[] = [];
   checkReserved(body.env, "env", errors);
   checkReserved(body.secrets, "secrets", errors);

@@ -1,4 +1,4 @@
-// Request and response schemas of the admin API (SPEC §7). The same objects validate requests (ajv,
+// Request and response schemas of the admin API (docs/reference.md §7). The same objects validate requests (ajv,
 // through Fastify) and generate /openapi.json, so the document cannot disagree with the server.
 import { Type, type Static } from "typebox";
 import { ROLE_ARN_PATTERN } from "../cloud/names.js";
@@ -48,9 +48,10 @@ const Image = Type.String({ pattern: ECR_IMAGE, maxLength: 512, description: "Im
 
 export const ProjectCreate = Type.Object({
   name: Type.String({ pattern: PROJECT_NAME, minLength: 3, maxLength: 40 }),
-  region: Type.String({ pattern: REGION, maxLength: 32 }),
-  roleArn: Type.String({ pattern: ROLE_ARN, maxLength: 2048 }),
-  externalId: Type.String({ pattern: EXTERNAL_ID, minLength: 2, maxLength: 1224 }),
+  // region and roleArn default to the tenant's; externalId is the tenant's (only an admin key may set it).
+  region: Type.Optional(Type.String({ pattern: REGION, maxLength: 32 })),
+  roleArn: Type.Optional(Type.String({ pattern: ROLE_ARN, maxLength: 2048 })),
+  externalId: Type.Optional(Type.String({ pattern: EXTERNAL_ID, minLength: 2, maxLength: 1224 })),
   deploymentType: Type.Optional(DeploymentType),
   database: Type.Optional(Type.Union([RdsDatabase, ExternalDatabase])),
   resources: Type.Optional(Type.Object({ api: Type.Optional(Service), queue: Type.Optional(Service) }, Strict)),
@@ -88,6 +89,7 @@ export type RevisionCreate = Static<typeof RevisionCreate>;
 export const TokenCreate = Type.Object({
   name: Type.String({ pattern: "^[\\w .@-]+$", minLength: 1, maxLength: 100 }),
   scope: Type.Union([Type.Literal("read"), Type.Literal("write")]),
+  expiresAt: Type.Optional(Type.String({ format: "date-time", description: "After this the key is refused (401)." })),
 }, Strict);
 
 /** Only the canonical form: ajv's "uuid" format also passes "urn:uuid:…", which Postgres refuses (a 500). */
@@ -116,6 +118,7 @@ const Timestamp = Type.String({ format: "date-time" });
 const ServiceOut = Type.Object({ cpu: Type.Integer(), memoryMb: Type.Integer(), replicas: Type.Integer() });
 export const Project = Type.Object({
   id: Type.String({ format: "uuid" }),
+  tenantId: Type.String({ format: "uuid" }),
   name: Type.String(),
   region: Type.String(),
   roleArn: Type.String(),
@@ -140,12 +143,15 @@ export const Project = Type.Object({
 export const Revision = Type.Object({
   id: Type.String({ format: "uuid" }), projectId: Type.String({ format: "uuid" }), number: Type.Integer(),
   image: Type.String(), env: Type.Record(Type.String(), Type.String()), status: Type.String(), message: Type.String(),
+  redeployOf: Type.Union([Type.Integer(), Type.Null()], { description: "The revision this one redeployed (a roll back or forward)" }),
   createdAt: Timestamp, updatedAt: Timestamp,
 });
 export const Condition = Type.Object({
   type: Type.String(), status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
   reason: Type.String(), message: Type.String(), lastTransitionTime: Timestamp, observedGeneration: Type.Integer(),
 });
+const revisionSummary = (description: string) =>
+  Type.Union([Type.Object({ number: Type.Integer(), image: Type.String(), status: Type.String() }), Type.Null()], { description });
 export const Status = Type.Object({
   phase: Type.String(), generation: Type.Integer(), observedGeneration: Type.Integer(),
   conditions: Type.Array(Condition),
@@ -154,7 +160,8 @@ export const Status = Type.Object({
     lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     attempts: Type.Integer(), nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
   })),
-  activeRevision: Type.Union([Type.Object({ number: Type.Integer(), image: Type.String(), status: Type.String() }), Type.Null()]),
+  activeRevision: revisionSummary("The revision serving traffic: the newest DEPLOYED"),
+  latestRevision: revisionSummary("The newest revision: the one asked for"),
 });
 export const Event = Type.Object({
   id: Type.String(), type: Type.String(), reason: Type.String(), message: Type.String(),

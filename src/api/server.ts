@@ -1,4 +1,4 @@
-// The admin API (SPEC §7) on Fastify. It reads and writes rows only; the engine is woken through
+// The admin API (docs/reference.md §7) on Fastify. It reads and writes rows only; the engine is woken through
 // NOTIFY by the store, never called directly.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
@@ -17,8 +17,13 @@ import { statusRoutes } from "./routes/status.js";
 import { systemRoutes } from "./routes/system.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { watchRoutes } from "./routes/watch.js";
+import { tenantRoutes } from "./routes/tenants.js";
+import { tenancyProblem } from "./tenancy.js";
 import { cloudRoutes } from "./routes/cloud.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
+import { deploymentRoutes } from "./routes/v2/deployments.js";
+import { deploymentRevisionRoutes } from "./routes/v2/revisions.js";
+import { deployLogRoutes } from "./routes/v2/deploy_logs.js";
 import type { Cloud } from "../cloud/clients.js";
 import type { PassPlan } from "../model/project.js";
 
@@ -34,6 +39,8 @@ export interface ApiDeps {
   /** The engine's dry run (engine.ts dryRunner), for the plan route. */
   planner?: (projectId: string) => Promise<PassPlan | undefined>;
   operatorId?: string;
+  /** Open watch streams allowed per key on this replica (default routes/watch.ts DEFAULT_WATCHERS_PER_KEY). */
+  watchersPerKey?: number;
   /** Tests shorten these; the defaults suit every deployment we know of. */
   http?: Partial<HttpLimits>;
 }
@@ -99,12 +106,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: "3.1.0",
       info: { title: "byoc-operator admin API", version: deps.version ?? "0.1.0", description: "Desired state, status and events of BYOC LangGraph deployments." },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-Api-Key" } } },
     },
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const problem = toProblem(err as Error);
+    const problem = tenancyProblem(err) ?? toProblem(err as Error);
     if (problem.status >= 500) req.log.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, "request failed");
     return sendProblem(req, reply, problem);
   });
@@ -114,6 +121,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // unless it says `config: { public: true }`, so no spelling of a path (percent-encoded, absolute-form,
   // doubled slashes) can reach a handler without it. Registered before any route, so it sees them all.
   const auth = createAuthenticator(deps.store, deps.tokens);
+  await auth.start();
+  app.addHook("onClose", async () => { await auth.stop(); });
   app.addHook("onRoute", (route) => {
     if ((route.config as RouteAccess | undefined)?.public === true) return;
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
@@ -127,9 +136,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes(deps));
   await app.register(revisionRoutes(deps));
   await app.register(statusRoutes(deps));
-  await app.register(tokenRoutes(deps, auth.forgetMintedTokens));
-  await app.register(watchRoutes(deps));
+  await app.register(tokenRoutes(deps, auth));
+  await app.register(tenantRoutes(deps, auth));
+  await app.register(watchRoutes(deps, auth));
   await app.register(cloudRoutes(deps));
+  // The LangSmith-compatible API (SPEC §7.1), over the same store and rules.
+  await app.register(deploymentRoutes(deps));
+  await app.register(deploymentRevisionRoutes(deps));
+  await app.register(deployLogRoutes(deps));
   await app.register(dashboardRoutes);
   return app;
 }

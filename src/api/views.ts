@@ -1,4 +1,4 @@
-// Rows → the JSON shapes of SPEC §7. Secret values never pass through here: only their names.
+// Rows → the JSON shapes of docs/reference.md §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
 import { replicasRun } from "../model/project.js";
@@ -7,7 +7,7 @@ import { badRequest } from "./problem.js";
 
 export function projectView(p: ProjectRow) {
   return {
-    id: p.id, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
+    id: p.id, tenantId: p.tenantId, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
     deploymentType: p.deploymentType, database: p.database, resources: replicasRun(p.deploymentType, p.resources), env: p.env,
     secretNames: [...p.secretNames].sort(), deletionPolicy: p.deletionPolicy,
     ...(p.image ? { image: p.image } : {}),
@@ -19,7 +19,7 @@ export function projectView(p: ProjectRow) {
 export function revisionView(r: RevisionRow) {
   return {
     id: r.id, projectId: r.projectId, number: r.number, image: r.image, env: r.env, status: r.status,
-    message: r.message, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    message: r.message, redeployOf: r.redeployOf, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
 }
 
@@ -27,6 +27,7 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
   conditions: (typeof conditions.$inferSelect)[];
   resources: (typeof resourceStatus.$inferSelect)[];
   newestRevision?: RevisionRow;
+  activeRevision?: RevisionRow;
 }) {
   const order = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"];
   return {
@@ -40,9 +41,13 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
       lastError: r.lastErrorCode ? { code: r.lastErrorCode, message: r.lastErrorMessage ?? "" } : null,
       attempts: r.attempts, nextAttemptAt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
     })),
-    activeRevision: s.newestRevision ? { number: s.newestRevision.number, image: s.newestRevision.image, status: s.newestRevision.status } : null,
+    // Serving (the newest DEPLOYED) and desired (the newest): they differ during a rollout and after a failed one.
+    activeRevision: revisionSummary(s.activeRevision),
+    latestRevision: revisionSummary(s.newestRevision),
   };
 }
+
+const revisionSummary = (r: RevisionRow | undefined) => (r ? { number: r.number, image: r.image, status: r.status } : null);
 
 export function eventView(e: typeof events.$inferSelect) {
   return { id: String(e.id), type: e.type, reason: e.reason, message: e.message, resource: e.resource, createdAt: e.createdAt.toISOString() };
@@ -53,17 +58,17 @@ export const encodeCursor = (v: string | number) => Buffer.from(String(v)).toStr
 // A cursor is opaque to clients, so anything but one this API returned is their mistake (400), never a
 // value handed to Postgres as is (a NUL byte or an out-of-range integer there would be a 500).
 const notACursor = () => badRequest("query.cursor", "is not a cursor this API returned");
-function decodeCursor(c: string): string {
+export function decodeCursor(c: string): string {
   const v = Buffer.from(c, "base64url").toString("utf8");
   if (encodeCursor(v) !== c) throw notACursor();
   return v;
 }
-/** A project list cursor: the last name of the previous page. */
-export function decodeNameCursor(c: string | undefined): string | undefined {
+/** A project list cursor: the last name of the previous page and its tenant (names repeat across tenants). */
+export function decodeNameCursor(c: string | undefined): { name: string; tenantId?: string } | undefined {
   if (c === undefined) return undefined;
-  const v = decodeCursor(c);
-  if (!/^[a-z0-9-]{1,40}$/.test(v)) throw notACursor();
-  return v;
+  const m = /^([a-z0-9-]{1,40})(?:\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?$/.exec(decodeCursor(c));
+  if (!m) throw notACursor();
+  return { name: m[1], tenantId: m[2] };
 }
 /** A revision or event list cursor: the last number (or id) of the previous page. */
 export function decodeNumberCursor(c: string | undefined): number | undefined {

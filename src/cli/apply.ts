@@ -11,10 +11,10 @@ import { CliError, Exit, usageError } from "./errors.js";
 import { scalar, shortImage, show } from "./output.js";
 import { diffProject, isEmpty, type Change, type ProjectDiff, type ProjectFile } from "./projectDiff.js";
 
-export async function readProjectFile(path: string): Promise<ProjectFile> {
+export async function readProjectFile(path: string, readStdin: () => string = () => readFileSync(0, "utf8")): Promise<ProjectFile> {
   let text: string;
   try {
-    text = readFileSync(path === "-" ? 0 : path, "utf8");
+    text = path === "-" ? readStdin() : readFileSync(path, "utf8");
   } catch (err) {
     throw usageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -74,7 +74,7 @@ interface ApplyResult {
 }
 
 async function apply(ctx: Context, opts: { file: string; dryRun?: boolean }): Promise<void> {
-  const file = await readProjectFile(opts.file);
+  const file = await readProjectFile(opts.file, ctx.io.readStdin);
   const current = await getIfExists(ctx, file.name);
   const result = current ? await update(ctx, file, current.project, current.etag, Boolean(opts.dryRun)) : await create(ctx, file, Boolean(opts.dryRun));
   show(ctx.out, result, () => applyText(result));
@@ -97,7 +97,7 @@ async function create(ctx: Context, file: ProjectFile, dryRun: boolean): Promise
   if (dryRun) return result;
   const r = await ctx.client.request<ProjectView>("POST", "/v1/projects", { body: file });
   result.generation = r.body.generation;
-  if (file.image) result.revision = 1; // an image on create is revision 1 (SPEC §3)
+  if (file.image) result.revision = 1; // an image on create is revision 1 (docs/reference.md §3)
   return result;
 }
 

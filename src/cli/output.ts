@@ -1,6 +1,8 @@
 // How answers are shown: aligned tables for people, JSON or YAML for scripts (`-o`). A single answer is
 // one document; a stream (--watch, --follow) is one JSON document per line, or YAML documents.
 
+import { readFileSync } from "node:fs";
+
 export type Format = "table" | "json" | "yaml";
 export const FORMATS: Format[] = ["table", "json", "yaml"];
 
@@ -15,14 +17,37 @@ export interface Out {
   note(text: string): void;
 }
 
-export async function stdio(format: Format): Promise<Out> {
+/**
+ * Where the CLI reads and writes: the process's streams for `byoc`, buffers when the tests run it in
+ * process (a CLI call then costs a function call instead of a Node start-up).
+ */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  isTTY: boolean;
+  columns: number;
+  /** The whole of standard input (`apply -f -`). */
+  readStdin(): string;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => { process.stdout.write(text); },
+    stderr: (text) => { process.stderr.write(text); },
+    isTTY: Boolean(process.stdout.isTTY),
+    columns: process.stdout.columns || 120,
+    readStdin: () => readFileSync(0, "utf8"),
+  };
+}
+
+export async function stdio(format: Format, io: CliIo): Promise<Out> {
   return {
     format,
     toYaml: format === "yaml" ? (await import("yaml")).stringify : undefined,
-    isTTY: Boolean(process.stdout.isTTY),
-    columns: process.stdout.columns || 120,
-    write: (text) => { process.stdout.write(text); },
-    note: (text) => { process.stderr.write(text.endsWith("\n") ? text : `${text}\n`); },
+    isTTY: io.isTTY,
+    columns: io.columns,
+    write: (text) => io.stdout(text),
+    note: (text) => io.stderr(text.endsWith("\n") ? text : `${text}\n`),
   };
 }
 

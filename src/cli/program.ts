@@ -6,7 +6,8 @@ import { registerApply } from "./apply.js";
 import { CliError, Exit, oneLine } from "./errors.js";
 import { registerEvents } from "./events.js";
 import { registerLogs } from "./logs.js";
-import { FORMATS } from "./output.js";
+import { bindIo } from "./context.js";
+import { FORMATS, processIo, type CliIo } from "./output.js";
 import { registerPlan } from "./plan.js";
 import { registerProjects } from "./projects.js";
 import { registerRevisions } from "./revisions.js";
@@ -19,7 +20,7 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command("byoc")
     .description("Operate byoc-operator: apply projects, deploy revisions, watch status, read events, logs and plans.")
     .version(version(), "-V, --version")
@@ -28,7 +29,10 @@ export function buildProgram(): Command {
     .addOption(new Option("-o, --output <format>", "output format").choices(FORMATS).default("table"))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(`byoc: ${oneLine(str.replace(/^error: /, ""))}\n`) })
+    .configureOutput({
+      writeOut: (str) => io.stdout(str), writeErr: (str) => io.stderr(str),
+      outputError: (str) => io.stderr(`byoc: ${oneLine(str.replace(/^error: /, ""))}\n`),
+    })
     .addHelpText("after", `
 Exit codes: 0 ok, 1 server/API error, 2 usage or validation error, 3 not found,
             4 conflict (stale generation, being deleted), 5 server unreachable.`);
@@ -40,13 +44,13 @@ Exit codes: 0 ok, 1 server/API error, 2 usage or validation error, 3 not found,
   registerLogs(program);
   registerPlan(program);
   registerTokens(program);
+  bindIo(program, io);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  // `byoc logs x | head`: the reader left; that is the end of the job, not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => { if (err.code === "EPIPE") process.exit(Exit.Ok); });
-  const program = buildProgram();
+/** Runs `byoc` with `argv` (as process.argv: node, script, args…) and returns its exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     return Exit.Usage;
@@ -57,10 +61,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? Exit.Ok : Exit.Usage; // commander printed it
     if (err instanceof CliError) {
-      process.stderr.write(`byoc: ${oneLine(err.message)}\n`);
+      io.stderr(`byoc: ${oneLine(err.message)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`byoc: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
+    io.stderr(`byoc: unexpected error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
     return Exit.Api;
   }
 }

@@ -1,8 +1,9 @@
-// byoc revisions NAME, byoc deploy NAME --image URI [--env K=V ...].
+// byoc revisions NAME, byoc deploy NAME --image URI [--env K=V ...], byoc rollback NAME [--to N].
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { projectPath, type ListPage, type RevisionView } from "./client.js";
 import { withContext, type Context } from "./context.js";
 import { parsePositiveInt } from "./durations.js";
+import { CliError, Exit } from "./errors.js";
 import { age, show, shortImage, table } from "./output.js";
 
 async function listRevisions(ctx: Context, name: string, opts: { limit: number }): Promise<void> {
@@ -15,6 +16,28 @@ async function deploy(ctx: Context, name: string, opts: { image: string; env: Re
   const body = { image: opts.image, ...(Object.keys(opts.env).length ? { env: opts.env } : {}) };
   const r = await ctx.client.request<RevisionView>("POST", projectPath(name, "/revisions"), { body });
   show(ctx.out, r.body, () => `revision ${r.body.number} of ${name} queued: ${r.body.image}`);
+}
+
+/**
+ * Rolling back is redeploying an earlier revision as a new one. With no --to: the newest revision that
+ * was DEPLOYED before the one serving now (the newest DEPLOYED), i.e. the version before this one.
+ */
+async function rollback(ctx: Context, name: string, opts: { to?: number }): Promise<void> {
+  const to = opts.to ?? (await previousDeployed(ctx, name));
+  const r = await ctx.client.request<RevisionView>("POST", projectPath(name, `/revisions/${to}/redeploy`));
+  show(ctx.out, r.body, () => `revision ${r.body.number} of ${name} queued: redeploy of revision ${to} (${shortImage(r.body.image)})`);
+}
+
+async function previousDeployed(ctx: Context, name: string): Promise<number> {
+  const deployed: number[] = [];
+  for (let cursor: string | null | undefined; deployed.length < 2 && cursor !== null;) {
+    const page: ListPage<RevisionView> = await ctx.client.get(projectPath(name, "/revisions"), { limit: 200, cursor });
+    deployed.push(...page.items.filter((r) => r.status === "DEPLOYED").map((r) => r.number));
+    cursor = page.nextCursor;
+  }
+  if (deployed.length === 0) throw new CliError(`${name} has no DEPLOYED revision to roll back from; pick one with --to N`, Exit.Conflict);
+  if (deployed.length === 1) throw new CliError(`${name} has no revision DEPLOYED before revision ${deployed[0]}; pick one with --to N`, Exit.Conflict);
+  return deployed[1];
 }
 
 function collectEnv(value: string, previous: Record<string, string>): Record<string, string> {
@@ -34,4 +57,9 @@ export function registerRevisions(program: Command): void {
     .requiredOption("--image <uri>", "image URI in the customer's ECR, <acct>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>")
     .option("--env <KEY=VALUE>", "environment override for this revision (repeatable)", collectEnv, {})
     .action(withContext(deploy));
+
+  program.command("rollback").argument("<name>", "project name or id")
+    .description("redeploy an earlier revision as a new one (default: the last one DEPLOYED before the one serving)")
+    .addOption(new Option("--to <n>", "the revision number to redeploy").argParser(parsePositiveInt(999_999_999)))
+    .action(withContext(rollback));
 }

@@ -8,9 +8,12 @@ import { CliError, Exit, usageError } from "./errors.js";
 import { clock, show, showStreamed, shortImage, table, truncate, type Out } from "./output.js";
 import { ChangeStream } from "./watch.js";
 
+/** The serving revision, and the newest when it is another (rolling out, or failed). */
 function revisionText(s: StatusView): string {
-  const r = s.activeRevision;
-  return r ? `${r.number} ${r.status}  ${shortImage(r.image)}` : "none";
+  const [active, latest] = [s.activeRevision, s.latestRevision];
+  const one = (r: NonNullable<StatusView["activeRevision"]>) => `${r.number} ${r.status}  ${shortImage(r.image)}`;
+  const serving = active ? one(active) : "none serving";
+  return latest && latest.number !== active?.number ? `${serving}  (latest: ${one(latest)})` : active ? serving : "none";
 }
 
 export function statusText(name: string, s: StatusView): string {
@@ -34,7 +37,8 @@ export function statusLine(name: string, s: StatusView, now = new Date()): strin
   const waiting = s.conditions.find((c) => c.status !== "True" && c.type !== "Ready");
   const why = s.conditions.length === 0 ? "not reconciled yet"
     : waiting ? `${waiting.type}=${waiting.status} ${waiting.reason}: ${waiting.message}` : "all conditions True";
-  const rev = s.activeRevision ? `revision ${s.activeRevision.number} ${s.activeRevision.status}` : "no revision";
+  const r = s.latestRevision ?? s.activeRevision;
+  const rev = r ? `revision ${r.number} ${r.status}` : "no revision";
   return `${clock(now.toISOString())}  ${name}  ${s.phase}  generation ${s.observedGeneration}/${s.generation}  ${rev}  ${why}`;
 }
 
@@ -45,7 +49,7 @@ export type Readiness = { kind: "ready" } | { kind: "waiting" } | { kind: "faile
  * rollout or a Failed phase (an error that needs a person) ends the wait, so scripts do not hang.
  */
 export function readiness(s: StatusView): Readiness {
-  const rev = s.activeRevision;
+  const rev = s.latestRevision;
   if (s.phase === "Failed") {
     const ready = s.conditions.find((c) => c.type === "Ready");
     return { kind: "failed", message: `is Failed${ready ? `: ${ready.message}` : ""}` };

@@ -4,7 +4,12 @@
 // the same clients, i.e. the projects of one customer account, which the engine brings due together.
 // Each pass still reads AWS afresh: a batch only ever joins requests made within `windowMs` of each
 // other, and a batch's answer is split back so that every caller sees what its own call would have said.
+import {
+  DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, type LoadBalancer, type TargetGroup,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeScalableTargetsCommand, type ScalableTarget } from "@aws-sdk/client-application-auto-scaling";
 import type { AwsClients } from "./clients.js";
+import { awsErrorCode } from "./errors.js";
 
 export interface BatchRead<I, R> {
   /** Requests with the same key (and the same clients) may share a call, e.g. `ecs:DescribeServices`. */
@@ -55,4 +60,71 @@ function flush<I, R>(aws: AwsClients, read: BatchRead<I, R>, p: Pending) {
     (results) => waiters.forEach((w, i) => w.resolve(results[i])),
     (err) => waiters.forEach((w) => w.reject(err)),
   );
+}
+
+// The batchable reads of the ingress, discovery and scaling kinds (issue 14). DescribeTargetHealth and
+// DescribeListeners take one target group / load balancer each, so they stay one call per project.
+
+/**
+ * Load balancers by name, 20 a call. AWS fails the whole call with LoadBalancerNotFound when any name
+ * is missing (without saying which), so a batch that meets it asks again name by name: a missing
+ * load balancer (a project being created, or one deleted out of band) costs its batch one call each.
+ */
+export const loadBalancersRead: BatchRead<string, LoadBalancer | undefined> = {
+  key: "elbv2:DescribeLoadBalancers",
+  capacity: 20,
+  run: (aws, names) => byNamesOrEach(names, "LoadBalancerNotFound", async (some) => {
+    const out = await aws.elb.send(new DescribeLoadBalancersCommand({ Names: some }));
+    return (out.LoadBalancers ?? []).map((lb) => [lb.LoadBalancerName!, lb] as const);
+  }),
+};
+
+/** Target groups by name, 20 a call, with the same all-or-nothing rule (TargetGroupNotFound). */
+export const targetGroupsRead: BatchRead<string, TargetGroup | undefined> = {
+  key: "elbv2:DescribeTargetGroups",
+  capacity: 20,
+  run: (aws, names) => byNamesOrEach(names, "TargetGroupNotFound", async (some) => {
+    const out = await aws.elb.send(new DescribeTargetGroupsCommand({ Names: some }));
+    return (out.TargetGroups ?? []).map((tg) => [tg.TargetGroupName!, tg] as const);
+  }),
+};
+
+/** A project's scalable targets (its api and queue resource ids); 50 resource ids a call, missing ones are simply absent. */
+export const scalableTargetsRead: BatchRead<string[], ScalableTarget[]> = {
+  key: "application-autoscaling:DescribeScalableTargets",
+  capacity: 50,
+  weight: (ids) => ids.length,
+  async run(aws, lists) {
+    const found: ScalableTarget[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await aws.autoscaling.send(new DescribeScalableTargetsCommand({
+        ServiceNamespace: "ecs", ResourceIds: lists.flat(), ScalableDimension: "ecs:service:DesiredCount", NextToken,
+      }));
+      found.push(...(out.ScalableTargets ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return lists.map((ids) => found.filter((t) => ids.includes(t.ResourceId!)));
+  },
+};
+
+async function byNamesOrEach<T>(names: string[], notFound: string, describe: (names: string[]) => Promise<(readonly [string, T])[]>): Promise<(T | undefined)[]> {
+  const unique = [...new Set(names)];
+  try {
+    const found = new Map(await describe(unique));
+    return names.map((n) => found.get(n));
+  } catch (err) {
+    if (awsErrorCode(err) !== notFound) throw err;
+    if (unique.length === 1) return names.map(() => undefined);
+  }
+  const each = new Map<string, T | undefined>();
+  for (const n of unique) {
+    try {
+      each.set(n, new Map(await describe([n])).get(n));
+    } catch (err) {
+      if (awsErrorCode(err) !== notFound) throw err;
+      each.set(n, undefined);
+    }
+  }
+  return names.map((n) => each.get(n));
 }

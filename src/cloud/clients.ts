@@ -10,6 +10,10 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { ACMClient } from "@aws-sdk/client-acm";
 import { AwsSdkSigV4Signer } from "@aws-sdk/core";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { SMITHY_CONTEXT_KEY, type AwsCredentialIdentity, type ChecksumConstructor, type Command, type HttpRequest, type IdentityProviderConfig, type MetadataBearer, type MiddlewareStack } from "@smithy/types";
@@ -36,6 +40,10 @@ export interface AwsClients {
   logs: AccountClient<CloudWatchLogsClient>;
   cloudwatch: AccountClient<CloudWatchClient>;
   ec2: AccountClient<EC2Client>;
+  elb: AccountClient<ElasticLoadBalancingV2Client>;
+  cloudmap: AccountClient<ServiceDiscoveryClient>;
+  autoscaling: AccountClient<ApplicationAutoScalingClient>;
+  acm: AccountClient<ACMClient>;
 }
 
 /** Something that can sit beneath an SDK client and answer for AWS (the sandbox). */
@@ -132,7 +140,10 @@ class ClientForAccount<C extends SdkClient> implements AccountClient<C> {
   }
 }
 
-interface RegionClients { ecs: ECSClient; rds: RDSClient; secrets: SecretsManagerClient; logs: CloudWatchLogsClient; cloudwatch: CloudWatchClient; ec2: EC2Client }
+interface RegionClients {
+  ecs: ECSClient; rds: RDSClient; secrets: SecretsManagerClient; logs: CloudWatchLogsClient; cloudwatch: CloudWatchClient; ec2: EC2Client;
+  elb: ElasticLoadBalancingV2Client; cloudmap: ServiceDiscoveryClient; autoscaling: ApplicationAutoScalingClient; acm: ACMClient;
+}
 
 export class Cloud {
   readonly buckets: AccountBuckets;
@@ -204,6 +215,10 @@ export class Cloud {
         logs: new ClientForAccount(r.logs, session),
         cloudwatch: new ClientForAccount(r.cloudwatch, session),
         ec2: new ClientForAccount(r.ec2, session),
+        elb: new ClientForAccount(r.elb, session),
+        cloudmap: new ClientForAccount(r.cloudmap, session),
+        autoscaling: new ClientForAccount(r.autoscaling, session),
+        acm: new ClientForAccount(r.acm, session),
       };
       this.accounts.set(key, c);
     }
@@ -222,6 +237,10 @@ export class Cloud {
         logs: this.shared(new CloudWatchLogsClient(cfg), "logs"),
         cloudwatch: this.shared(new CloudWatchClient(cfg), "cloudwatch"),
         ec2: this.shared(new EC2Client(cfg), "ec2"),
+        elb: this.shared(new ElasticLoadBalancingV2Client(cfg), "elasticloadbalancing"),
+        cloudmap: this.shared(new ServiceDiscoveryClient(cfg), "servicediscovery"),
+        autoscaling: this.shared(new ApplicationAutoScalingClient(cfg), "application-autoscaling"),
+        acm: this.shared(new ACMClient(cfg), "acm"),
       };
       this.regions.set(region, r);
     }

@@ -1,4 +1,6 @@
-// Names and tags of SPEC §4, shared by the reconcilers, the sandbox, the Terraform module's test and the docs.
+import { createHash } from "node:crypto";
+
+// Names and tags of docs/reference.md §4, shared by the reconcilers, the sandbox, the Terraform module's test and the docs.
 // Changing one here is a breaking change for every customer account already prepared.
 
 export const CLUSTER_NAME = "langgraph-cloud-cluster";
@@ -7,6 +9,16 @@ export const SERVICE_SG_NAME = "langgraph-cloud-service-sg";
 export const LB_SG_NAME = "langgraph-cloud-lb-sg";
 export const DB_SUBNET_GROUP_NAME = "langgraph-cloud-db-subnet-group";
 export const TASK_EXECUTION_ROLE_NAME = "LangGraphCloudECSTaskExecutionRole";
+/** The Cloud Map private DNS namespace the api and queue find their Redis in. */
+export const REDIS_NAMESPACE_NAME = "langgraph-cloud-redis";
+/** The inline policy on the operator role: what the managed policies lack (docs/reference.md §4). */
+export const OPERATOR_INLINE_POLICY_NAME = "langgraph-cloud-operator-extras";
+/** The service-linked role ELB needs before the first load balancer of an account; AWS names it. */
+export const ELB_SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForElasticLoadBalancing";
+/** The predefined TLS policy of HTTPS listeners. */
+export const LISTENER_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** The port every LangGraph container serves on; the target group and LB SG → service SG rule use it. */
+export const CONTAINER_PORT = 8000;
 
 export const TAG_ENABLED = "langgraph-cloud-enabled";
 export const TAG_PRIVATE = "langgraph-cloud-private";
@@ -29,6 +41,20 @@ export const SANDBOX_DEFAULT_EXTERNAL_ID = "sandbox-external-id";
 export type ServiceRole = "api" | "queue" | "redis";
 export const SERVICE_ROLES: readonly ServiceRole[] = ["api", "queue", "redis"];
 
+/** ELBv2 names (load balancers, target groups) are at most 32 characters. */
+const ELB_NAME_MAX = 32;
+
+/**
+ * `alb(<p>)` of docs/reference.md §4: `lg-<p>` when it fits ELBv2's 32 characters, else `lg-` + the first 22
+ * characters of `<p>` + `-` + the first 6 hex digits of sha256(`<p>`), so two long names that share
+ * a prefix still differ. A 22-character prefix may end in a hyphen; the hash after it keeps the name valid.
+ */
+export function albName(p: string): string {
+  const plain = `lg-${p}`;
+  if (plain.length <= ELB_NAME_MAX) return plain;
+  return `lg-${p.slice(0, 22)}-${createHash("sha256").update(p).digest("hex").slice(0, 6)}`;
+}
+
 export const projectNames = (p: string) => ({
   postgresSecret: `langgraph-cloud/${p}/postgres`,
   envSecret: `langgraph-cloud/${p}/env`,
@@ -37,9 +63,16 @@ export const projectNames = (p: string) => ({
   family: (role: ServiceRole) => `lg-${p}-${role}`,
   service: (role: ServiceRole) => `lg-${p}-${role}`,
   logStreamPrefix: p,
+  loadBalancer: albName(p),
+  targetGroup: albName(p),
+  /** The Cloud Map service the redis ECS service registers in; its DNS name is what REDIS_URI names. */
+  redisDiscoveryService: `lg-${p}-redis`,
+  redisHost: `lg-${p}-redis.${REDIS_NAMESPACE_NAME}`,
+  scalableTarget: (role: "api" | "queue") => `service/${CLUSTER_NAME}/lg-${p}-${role}`,
+  scalingPolicy: (role: "api" | "queue", metric: "cpu" | "memory") => `lg-${p}-${role}-${metric}`,
 });
 
-/** The partitions a project may live in (SPEC §3); a role ARN names one, a region belongs to one. */
+/** The partitions a project may live in (docs/reference.md §3); a role ARN names one, a region belongs to one. */
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 export type Partition = (typeof PARTITIONS)[number];
 

@@ -1,12 +1,12 @@
-// Configuration of SPEC §8, read once from the environment. A bad value stops start-up with one line
-// naming the variable (ConfigError), never a stack trace.
+// The configuration (docs/reference.md, "Configuration"), read once from the environment before anything
+// starts. A bad value, the sandbox's included, stops start-up with one line naming the variable
+// (ConfigError; src/main.ts exits 2), never a stack trace.
+import { isIP } from "node:net";
+import { ConfigError } from "./errors.js";
+import { POSTGRES_URL, readSandboxEnv, type SandboxEnv } from "./sandbox.js";
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError } from "./errors.js";
+export type { SandboxEnv } from "./sandbox.js";
 
 export type TokenScope = "read" | "write";
 export interface AdminToken { scope: TokenScope; token: string }
@@ -29,8 +29,11 @@ export interface Config {
   leaseSeconds: number;
   /** How soon to look again while AWS is working (DB creating, rollout in progress). */
   pollSeconds: number;
+  /** BYOC_SANDBOX_*: read whatever the cloud, so a bad value is refused even where it would be unused. */
+  sandbox: SandboxEnv;
 }
 
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
@@ -72,16 +75,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cloudRaw !== "aws" && cloudRaw !== "sandbox") throw new ConfigError("BYOC_CLOUD", `must be aws or sandbox, got ${JSON.stringify(cloudRaw)}`);
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL", "must be a postgres:// URL");
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !POSTGRES_URL.test(databaseUrl)) throw new ConfigError("DATABASE_URL", "must be a postgres:// URL");
+  const host = env.BYOC_HOST?.trim() || "127.0.0.1";
+  if (!isIP(host) && !HOSTNAME.test(host)) throw new ConfigError("BYOC_HOST", `must be an IP address or a host name, got ${JSON.stringify(host)}`);
+  const dataDir = env.BYOC_DATA_DIR || ".byoc";
+  if (dataDir.trim() === "" || dataDir.includes("\0")) throw new ConfigError("BYOC_DATA_DIR", "must be a directory path");
   const operatorId = env.BYOC_OPERATOR_ID || `byoc-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(operatorId)) throw new ConfigError("BYOC_OPERATOR_ID", "must be 1–128 of [A-Za-z0-9._:-]");
   return {
     databaseUrl,
-    dataDir: env.BYOC_DATA_DIR || ".byoc",
+    dataDir,
     cloud: cloudRaw,
     port: int(env, "PORT", 8080, 0, 65535),
-    host: env.BYOC_HOST || "127.0.0.1",
+    host,
     adminTokens: parseAdminTokens(env.BYOC_ADMIN_TOKENS),
     encryptionKeys: parseEncryptionKeys(env.BYOC_ENCRYPTION_KEY),
     resyncSeconds: int(env, "BYOC_RESYNC_SECONDS", 60, 1, 86_400),
@@ -91,5 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     leaseSeconds: int(env, "BYOC_LEASE_SECONDS", 15, 2, 3600),
     pollSeconds: int(env, "BYOC_POLL_SECONDS", 2, 1, 600),
+    sandbox: readSandboxEnv(env),
   };
 }

@@ -21,7 +21,7 @@ import { accountOfRoleArn } from "../cloud/names.js";
 import { TtlCache } from "./cache.js";
 import { HeldLeases } from "./heldLeases.js";
 import { Lag } from "./lag.js";
-import { settle } from "./outcomes.js";
+import { failedRollout, settle } from "./outcomes.js";
 
 export interface EngineOptions {
   store: Store;
@@ -278,6 +278,7 @@ export class Engine {
       steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts, dueAt: claim.dueAt,
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
       changeRequested: applying || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
+      failedRollout: failedRollout(p.revisions, result.revisionUpdates),
     });
     for (const l of settled.labels.steps) this.o.metrics.reconciles.inc(l);
     for (const s of result.steps) this.o.metrics.passDuration.observe({ kind: s.kind }, s.durationMs / 1000);

@@ -31,6 +31,11 @@ export interface SettleInput {
    * revision QUEUED or DEPLOYING): a project that was Ready reads Provisioning meanwhile, not Degraded.
    */
   changeRequested?: boolean;
+  /**
+   * The newest revision's rollout failed: "serving" while an earlier revision still serves (Degraded: it
+   * serves, but not what was asked), "never-served" when none ever has (Failed). See failedRollout.
+   */
+  failedRollout?: "serving" | "never-served";
   resyncMs: number;
   /** Whose slot the next resync falls in (see accountResync). */
   accountId: string;
@@ -38,6 +43,19 @@ export interface SettleInput {
   dueAt?: number;
   now?: number;
   random?: () => number;
+}
+
+/**
+ * Whether the newest revision failed, and if so whether an earlier one still serves, from a pass's
+ * revisions (newest first) with the statuses the pass itself just wrote.
+ */
+export function failedRollout(
+  revisions: Array<{ number: number; status: string }>, updates: Array<{ number: number; status: string }>,
+): SettleInput["failedRollout"] {
+  const statusOf = (r: { number: number; status: string }) => [...updates].reverse().find((u) => u.number === r.number)?.status ?? r.status;
+  const [newest, ...older] = revisions;
+  if (!newest || statusOf(newest) !== "DEPLOY_FAILED") return undefined;
+  return older.some((r) => statusOf(r) === "DEPLOYED") ? "serving" : "never-served";
 }
 
 interface Reading {
@@ -104,6 +122,8 @@ export function settle(input: SettleInput): Settled {
     : { type: "Ready", status: "False", reason: notReady.type === "Synced" ? "NotSynced" : `${notReady.type}False`, message: `${notReady.type}: ${notReady.message}` });
 
   const phase: Phase = input.deleting ? "Deleting"
+    : input.failedRollout === "never-served" ? "Failed"
+    : input.failedRollout === "serving" && last?.outcome.kind !== "terminal" ? "Degraded"
     : !notReady ? "Ready"
     : last?.outcome.kind === "terminal" ? "Failed"
     : input.wasReady && !input.changeRequested ? "Degraded"

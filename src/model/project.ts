@@ -92,7 +92,7 @@ export interface EventRecord {
 
 const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1 };
 
-/** SPEC §3 defaults, applied on create; prod changes the DB class and the API replica count. */
+/** docs/reference.md §3 defaults, applied on create; prod changes the DB class and the API replica count. */
 export function withDefaults(input: {
   deploymentType?: DeploymentType;
   database?: Partial<DatabaseSpec> & { uri?: string };
@@ -117,7 +117,7 @@ export function withDefaults(input: {
 }
 
 /**
- * SPEC §3: prod runs at least two API replicas (reconcilers/services.ts desiredCount). The API refuses
+ * docs/reference.md §3: prod runs at least two API replicas (reconcilers/services.ts desiredCount). The API refuses
  * fewer; rows written before it did read back the count that really runs.
  */
 export function replicasRun(deploymentType: DeploymentType, resources: ResourcesSpec): ResourcesSpec {

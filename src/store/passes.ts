@@ -112,7 +112,8 @@ function releaseWithResult(sql: postgres.Sql | postgres.TransactionSql, w: PassW
 function generationsAfter(loaded: LoadedProject, w: PassWrite): { observed: number; applied: number } {
   return {
     observed: w.synced ? w.seenGeneration : loaded.observedGeneration,
-    applied: w.phase === "Ready" ? w.seenGeneration : loaded.appliedGeneration,
+    // The Ready condition, not the phase: a project Degraded by a failed revision has still applied its spec.
+    applied: w.conditions.some((c) => c.type === "Ready" && c.status === "True") ? w.seenGeneration : loaded.appliedGeneration,
   };
 }
 

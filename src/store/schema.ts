@@ -9,8 +9,29 @@ import type { DatabaseSpec, ResourcesSpec } from "../model/project.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
+/** One customer (SPEC §3). `externalId` is generated here, never chosen by the tenant, never changed. */
+export const tenants = pgTable("tenants", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  externalId: text("external_id").notNull(),
+  defaultRegion: text("default_region"),
+  defaultRoleArn: text("default_role_arn"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+}, (t) => [uniqueIndex("tenants_name_key").on(t.name), uniqueIndex("tenants_external_id_key").on(t.externalId)]);
+
+/**
+ * An AWS account belongs to the first tenant whose project names a role in it; another tenant's project
+ * naming that account is refused, so tenants never collide on AWS names and a leaked role ARN is useless.
+ */
+export const accountBindings = pgTable("account_bindings", {
+  accountId: text("account_id").primaryKey(),
+  tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
 export const projects = pgTable("projects", {
   id: uuid("id").primaryKey().defaultRandom(),
+  tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
   name: text("name").notNull(),
   region: text("region").notNull(),
   roleArn: text("role_arn").notNull(),
@@ -33,7 +54,7 @@ export const projects = pgTable("projects", {
   deletingAt: ts("deleting_at"),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
-}, (t) => [uniqueIndex("projects_name_key").on(t.name)]);
+}, (t) => [uniqueIndex("projects_tenant_name_key").on(t.tenantId, t.name), index("projects_name_idx").on(t.name)]);
 
 export const revisions = pgTable("revisions", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -43,6 +64,8 @@ export const revisions = pgTable("revisions", {
   env: jsonb("env").notNull().$type<Record<string, string>>().default({}),
   status: text("status").notNull().default("QUEUED"),
   message: text("message").notNull().default(""),
+  /** The revision whose image and env this one copied (a roll back or forward); null for a new image. */
+  redeployOf: integer("redeploy_of"),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 }, (t) => [uniqueIndex("revisions_project_number_key").on(t.projectId, t.number)]);
@@ -104,15 +127,22 @@ export const leases = pgTable("leases", {
   wakes: integer("wakes").notNull().default(0),
 }, (t) => [index("leases_due_idx").on(t.dueAt)]);
 
+/**
+ * Keys, admin and tenant alike (SPEC §7): a null `tenantId` is an admin key. Only a SHA-256 of the key is
+ * stored. `lastUsedAt` is written at most once a minute; a revoked or expired key is refused at once.
+ */
 export const apiTokens = pgTable("api_tokens", {
   id: uuid("id").primaryKey().defaultRandom(),
+  tenantId: uuid("tenant_id").references(() => tenants.id),
   name: text("name").notNull(),
   scope: text("scope").notNull().$type<"read" | "write">(),
   tokenHash: text("token_hash").notNull(),
+  createdBy: text("created_by").notNull().default(""),
   createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at"),
   lastUsedAt: ts("last_used_at"),
   revokedAt: ts("revoked_at"),
-}, (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash)]);
+}, (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), index("api_tokens_tenant_idx").on(t.tenantId)]);
 
 /**
  * The watch feed: one row per status change or event, in commit order (inserts take a transaction-level
@@ -123,6 +153,8 @@ export const changes = pgTable("changes", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
   projectId: uuid("project_id").notNull(),
   projectName: text("project_name").notNull(),
+  /** Whose change it is, so one listener per replica can fan it out to the right tenant's watchers. */
+  tenantId: uuid("tenant_id"),
   kind: text("kind").notNull().$type<"event" | "status" | "deleted">(),
   eventId: bigint("event_id", { mode: "number" }),
   createdAt: ts("created_at").notNull().defaultNow(),

@@ -13,6 +13,9 @@ import { createProject, image, isProblem } from "./fixtures.js";
 
 let api: TestApi;
 let projectName: string;
+let projectId: string;
+let revisionId: string;
+let defaultTenantId: string;
 let operations: Array<{ method: string; template: string; path: string }>;
 
 /** Path parameters filled with things that exist, so an authorised request reaches its handler. */
@@ -21,7 +24,12 @@ function fill(template: string): string {
     switch (param) {
       case "idOrName": return projectName;
       case "number": return "1";
-      case "id": return randomUUID();
+      // A tenant route's {id} is a tenant that exists, so a read GET reaches its handler (200).
+      case "id": return template.startsWith("/v1/tenants/") ? defaultTenantId : randomUUID();
+      case "keyId": return randomUUID();
+      // The /v2 routes (SPEC §7.1): a deployment and a revision that exist.
+      case "deployment_id": return projectId;
+      case "revision_id": return revisionId;
       default: throw new Error(`auth.test.ts does not know how to fill path parameter {${param}} of ${template}; add it`);
     }
   });
@@ -29,10 +37,14 @@ function fill(template: string): string {
 
 beforeAll(async () => {
   api = await startTestApi();
-  projectName = (await createProject(api, { image: image("v1") })).project.name;
+  const created = (await createProject(api, { image: image("v1") })).project;
+  projectName = created.name;
+  projectId = created.id;
+  revisionId = (await api.request("GET", `/v1/projects/${created.name}/revisions/1`)).body.id;
+  defaultTenantId = created.tenantId;
   const doc = await api.request("GET", "/openapi.json", { token: null });
   operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-    .filter(([template]) => template.startsWith("/v1/"))
+    .filter(([template]) => template.startsWith("/v1/") || template.startsWith("/v2/"))
     .flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), template, path: fill(template) })));
 });
 afterAll(async () => { await api?.close(); });
@@ -43,7 +55,10 @@ function expectUnauthorized(res: { status: number; headers: Headers; body: any }
   expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
 }
 
-describe("every /v1 operation in the OpenAPI document", () => {
+/** POSTs that only read (LangSmith's deploy_logs takes its query as a body): a read key may call them. */
+const readsByPost = (template: string) => template.endsWith("/deploy_logs");
+
+describe("every /v1 and /v2 operation in the OpenAPI document", () => {
   it("is found: the document lists the routes this test walks", () => {
     expect(operations.length).toBeGreaterThanOrEqual(12);
     expect(operations.filter((o) => o.method !== "GET").length).toBeGreaterThanOrEqual(6);
@@ -65,11 +80,16 @@ describe("every /v1 operation in the OpenAPI document", () => {
     }
   });
 
-  it("answers a read token with 403 on every operation but GET", async () => {
-    for (const op of operations.filter((o) => o.method !== "GET")) {
+  it("answers a read token with 403 on every operation but GET (and the POSTs that only read)", async () => {
+    for (const op of operations.filter((o) => o.method !== "GET" && !readsByPost(o.template))) {
       const res = await api.request(op.method, op.path, { token: READ_TOKEN });
       expect.soft(res.status, `${op.method} ${op.template}`).toBe(403);
       expect(isProblem(res)).toBe(true);
+    }
+    expect(operations.filter((o) => readsByPost(o.template))).toHaveLength(2);
+    for (const op of operations.filter((o) => readsByPost(o.template))) {
+      const res = await api.request(op.method, op.path, { token: READ_TOKEN, body: { limit: 5 } });
+      expect.soft(res.status, `${op.method} ${op.template}: ${res.text}`).toBe(200);
     }
   });
 

@@ -6,6 +6,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READ_TOKEN, startTestApi, WRITE_TOKEN, type TestApi } from "../support/api.js";
 import { ACCOUNT, createProject, image, projectBody } from "./fixtures.js";
+import { recordFigures } from "../support/figures.js";
 
 const SEED = 20_240_601;
 const RUNS = 300;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   patchee = (await createProject(api)).project;
 });
 afterAll(async () => {
-  console.log(`hostile.test.ts: ${tried} generated requests (${RUNS} runs per property, seed ${SEED}); no 5xx, every refusal problem+json, nothing written by any refusal`);
+  recordFigures("hostile", `${tried} generated requests (${RUNS} runs per property, seed ${SEED}); no 5xx, every refusal problem+json, nothing written by any refusal`);
   await api?.close();
 });
 

@@ -1,4 +1,4 @@
-// /openapi.json is the contract clients are generated from: OpenAPI 3.1, every SPEC §7 route the server
+// /openapi.json is the contract clients are generated from: OpenAPI 3.1, every docs/reference.md §7 route the server
 // answers, and request schemas that accept and refuse exactly what the server does.
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await api?.close(); });
 
-/** SPEC §7, plus the token routes the CLI mints and revokes with. */
+/** docs/reference.md §7, plus the token routes the CLI mints and revokes with. */
 const SPEC_ROUTES = [
   ["POST", "/v1/projects"], ["GET", "/v1/projects"],
   ["GET", "/v1/projects/{idOrName}"], ["PATCH", "/v1/projects/{idOrName}"], ["DELETE", "/v1/projects/{idOrName}"],
@@ -24,6 +24,13 @@ const SPEC_ROUTES = [
   ["GET", "/v1/projects/{idOrName}/status"], ["GET", "/v1/projects/{idOrName}/events"], ["GET", "/v1/projects/{idOrName}/plan"],
   ["POST", "/v1/projects/{idOrName}/reconcile"], ["GET", "/v1/projects/{idOrName}/logs"], ["GET", "/v1/watch"],
   ["POST", "/v1/tokens"], ["DELETE", "/v1/tokens/{id}"],
+  // SPEC §7.1, LangSmith's API.
+  ["POST", "/v2/deployments"], ["GET", "/v2/deployments"], ["GET", "/v2/deployments/{deployment_id}"],
+  ["PATCH", "/v2/deployments/{deployment_id}"], ["DELETE", "/v2/deployments/{deployment_id}"],
+  ["GET", "/v2/deployments/{deployment_id}/revisions"], ["GET", "/v2/deployments/{deployment_id}/revisions/{revision_id}"],
+  ["POST", "/v2/deployments/{deployment_id}/revisions/{revision_id}/redeploy"],
+  ["POST", "/v1/projects/{idOrName}/deploy_logs"], ["POST", "/v1/projects/{idOrName}/revisions/{revision_id}/deploy_logs"],
+  ["POST", "/v2/deployments/{deployment_id}/push-token"], ["POST", "/v2/deployments/{deployment_id}/upload-url"],
 ] as const;
 /** What this build must have; plan, logs and watch are checked only if the server answers them. */
 const REQUIRED = SPEC_ROUTES.filter(([, p]) => !/\/(plan|logs|watch)$/.test(p));
@@ -58,7 +65,7 @@ describe("the OpenAPI document", () => {
     expect(operation(method, path)).toBeDefined();
   });
 
-  it("lists every SPEC §7 route the server answers, and no /v1 route it does not", async () => {
+  it("lists every docs/reference.md §7 route the server answers, and no /v1 route it does not", async () => {
     for (const [method, path] of SPEC_ROUTES) {
       expect.soft(operation(method, path) !== undefined, `${method} ${path}`).toBe(await serverRoutes(method, path));
     }
@@ -67,13 +74,14 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("gives every /v1 operation the bearer requirement, its path parameters and a 401 response", () => {
+  it("gives every /v1 and /v2 operation the bearer requirement, its path parameters and a 401 response", () => {
     for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
-      if (!path.startsWith("/v1/")) continue;
+      if (!path.startsWith("/v1/") && !path.startsWith("/v2/")) continue;
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const [method, op] of Object.entries(ops)) {
         const where = `${method} ${path}`;
-        expect.soft(op.security, where).toEqual([{ bearer: [] }]);
+        // LangSmith's routes name its X-Api-Key first; every route takes either header.
+        expect.soft(op.security, where).toEqual(path.startsWith("/v2/") || path.endsWith("/deploy_logs") ? [{ apiKey: [] }, { bearer: [] }] : [{ bearer: [] }]);
         expect.soft(op.responses?.["401"], where).toBeDefined();
         for (const p of params) expect.soft(op.parameters?.some((x: any) => x.in === "path" && x.name === p && x.required), `${where} {${p}}`).toBe(true);
       }
@@ -93,7 +101,8 @@ describe("request schemas in the document are the ones that validate", () => {
   it("ProjectCreate refuses unknown fields at every level", () => {
     const schema = operation("POST", "/v1/projects").requestBody.content["application/json"].schema;
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(expect.arrayContaining(["name", "region", "roleArn", "externalId"]));
+    // region, roleArn and externalId default to the tenant's (SPEC §3): only the name is always required.
+    expect(schema.required).toEqual(["name"]);
   });
 
   const imageRef = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/agent:v2`;
@@ -103,7 +112,7 @@ describe("request schemas in the document are the ones that validate", () => {
     { reason: "a project with an unknown field", method: "POST", path: "/v1/projects", input: () => projectBody({ foo: 1 }), want: false },
     { reason: "a project with an unknown nested field", method: "POST", path: "/v1/projects", input: () => projectBody({ database: { mode: "rds", iops: 3000 } }), want: false },
     { reason: "a project with a bad name", method: "POST", path: "/v1/projects", input: () => projectBody({ name: "Bad_Name" }), want: false },
-    { reason: "a project without externalId", method: "POST", path: "/v1/projects", input: () => projectBody({ externalId: undefined }), want: false },
+    { reason: "a project without externalId (the tenant's is used)", method: "POST", path: "/v1/projects", input: () => projectBody({ externalId: undefined }), want: true },
     { reason: "a project with a cpu Fargate lacks", method: "POST", path: "/v1/projects", input: () => projectBody({ resources: { api: { cpu: 3000, memoryMb: 4096, replicas: 1 } } }), want: false },
     { reason: "a revision", method: "POST", path: "/v1/projects/{idOrName}/revisions", input: () => ({ image: imageRef }), want: true },
     { reason: "a revision with an unknown field", method: "POST", path: "/v1/projects/{idOrName}/revisions", input: () => ({ image: imageRef, tag: "v2" }), want: false },

@@ -1,4 +1,4 @@
-// /v1/projects against the running API and a real Postgres: SPEC §3 defaults, secrets that never come
+// /v1/projects against the running API and a real Postgres: docs/reference.md §3 defaults, secrets that never come
 // back, optimistic concurrency with If-Match, merge-patch, deletion as a finalizer, pagination.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ describe("POST /v1/projects", () => {
   const svc = (replicas: number, cpu = 1024, memoryMb = 2048) => ({ cpu, memoryMb, replicas });
   const cases = [
     {
-      reason: "a dev project gets every SPEC §3 default",
+      reason: "a dev project gets every docs/reference.md §3 default",
       input: {},
       want: { deploymentType: "dev", database: rds("db.t4g.micro"), resources: { api: svc(1), queue: svc(1) }, env: {}, secretNames: [], deletionPolicy: "snapshot" },
     },
@@ -292,7 +292,8 @@ describe("status and reconcile", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       phase: "Provisioning", generation: 1, observedGeneration: 0, conditions: [], resources: [],
-      activeRevision: { number: 1, image: image("v1"), status: "QUEUED" },
+      // Asked for, not yet serving.
+      activeRevision: null, latestRevision: { number: 1, image: image("v1"), status: "QUEUED" },
     });
   });
 

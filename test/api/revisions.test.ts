@@ -82,6 +82,38 @@ describe("revisions", () => {
   });
 });
 
+describe("redeploy", () => {
+  it("makes the next revision with the earlier one's image and env, marked redeployOf, QUEUED", async () => {
+    const { project } = await createProject(api);
+    await postRevision(project.name, { image: image("good"), env: { MODE: "a" } });
+    await postRevision(project.name, { image: image("bad") });
+    const res = await api.request("POST", `/v1/projects/${project.name}/revisions/1/redeploy`);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ number: 3, image: image("good"), env: { MODE: "a" }, status: "QUEUED", redeployOf: 1 });
+    expect(res.headers.get("location")).toBe(`/v1/projects/${project.name}/revisions/3`);
+    const list = await api.request("GET", `/v1/projects/${project.name}/revisions`);
+    expect(list.body.items.map((r: { number: number; redeployOf: number | null }) => [r.number, r.redeployOf])).toEqual([[3, 1], [2, null], [1, null]]);
+    // The newest revision is the desired one: the redeploy is what the status now asks for.
+    expect((await api.request("GET", `/v1/projects/${project.name}/status`)).body.latestRevision).toEqual({ number: 3, image: image("good"), status: "QUEUED" });
+    expect(reasons(await api.request("GET", `/v1/projects/${project.name}/events`))[0]).toBe("RevisionQueued");
+  });
+
+  it("answers a revision that does not exist with 404, writing nothing", async () => {
+    const { project } = await createProject(api, { image: image("v1") });
+    const before = await rowCounts(api);
+    const res = await api.request("POST", `/v1/projects/${project.name}/revisions/7/redeploy`);
+    expect(res.status).toBe(404);
+    expect(isProblem(res)).toBe(true);
+    expect(await rowCounts(api)).toEqual(before);
+  });
+
+  it("refuses a project being deleted with 409", async () => {
+    const { project } = await createProject(api, { image: image("v1") });
+    await api.request("DELETE", `/v1/projects/${project.name}`);
+    expect((await api.request("POST", `/v1/projects/${project.name}/revisions/1/redeploy`)).status).toBe(409);
+  });
+});
+
 describe("events", () => {
   it("records creation, spec change and revision queued, newest first", async () => {
     const { project, etag } = await createProject(api);

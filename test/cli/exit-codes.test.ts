@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { READ, startTestDaemon, TOKEN, type TestDaemon } from "../support/daemon.js";
-import { cliEnv, runCli } from "./support.js";
+import { cliEnv, spawnCli } from "./support.js";
 
 let t: TestDaemon;
 /** A port nothing listens on: one the OS just handed out and took back. */
@@ -37,7 +37,7 @@ describe("exit codes and one-line errors", () => {
     { reason: "no server there", args: ["get", "projects"], env: { BYOC_URL: "http://127.0.0.1:CLOSED" }, code: 5, stderr: "byoc: cannot reach http://127.0.0.1:CLOSED (ECONNREFUSED): is the daemon running? Set BYOC_URL or --url\n" },
   ])("$reason → exit $code", async ({ args, env: extra, code, stderr }) => {
     const withPort = (v: string) => v.replace("CLOSED", String(closedPort));
-    const r = await runCli(args, { env: env(Object.fromEntries(Object.entries(extra ?? {}).map(([k, v]) => [k, v && withPort(v)]))) });
+    const r = await spawnCli(args, { env: env(Object.fromEntries(Object.entries(extra ?? {}).map(([k, v]) => [k, v && withPort(v)]))) });
     expect(r.code).toBe(code);
     expect(r.stdout).toBe("");
     if (typeof stderr === "string") expect(r.stderr).toBe(withPort(stderr));
@@ -45,45 +45,45 @@ describe("exit codes and one-line errors", () => {
   });
 
   test("no command prints the help to stderr (exit 2); --help and --version print to stdout (exit 0)", async () => {
-    const none = await runCli([], { env: env() });
+    const none = await spawnCli([], { env: env() });
     expect(none).toMatchObject({ code: 2, stdout: "" });
     expect(none.stderr).toMatch(/^Usage: byoc \[options\] \[command\]/);
-    const help = await runCli(["--help"], { env: env() });
+    const help = await spawnCli(["--help"], { env: env() });
     expect(help.code).toBe(0);
     for (const cmd of ["apply", "get", "status", "revisions", "deploy", "events", "logs", "plan", "reconcile", "delete", "token"]) expect(help.stdout).toMatch(new RegExp(`^  ${cmd} `, "m"));
     expect(help.stdout).toContain("Exit codes: 0 ok, 1 server/API error, 2 usage or validation error, 3 not found");
-    expect(await runCli(["--version"], { env: env() })).toMatchObject({ code: 0, stdout: "0.1.0\n" });
+    expect(await spawnCli(["--version"], { env: env() })).toMatchObject({ code: 0, stdout: "0.1.0\n" });
   });
 
   test("--url and --token override BYOC_URL and BYOC_TOKEN, before or after the command", async () => {
     const broken = env({ BYOC_URL: `http://127.0.0.1:${closedPort}`, BYOC_TOKEN: "no-such-token-000000" });
-    expect(await runCli(["--url", t.d.url, "--token", TOKEN, "get", "projects"], { env: broken })).toMatchObject({ code: 0, stdout: "No projects.\n" });
-    expect(await runCli(["get", "projects", "--url", t.d.url, "--token", TOKEN, "-o", "json"], { env: broken })).toMatchObject({ code: 0, stdout: '{\n  "items": []\n}\n' });
+    expect(await spawnCli(["--url", t.d.url, "--token", TOKEN, "get", "projects"], { env: broken })).toMatchObject({ code: 0, stdout: "No projects.\n" });
+    expect(await spawnCli(["get", "projects", "--url", t.d.url, "--token", TOKEN, "-o", "json"], { env: broken })).toMatchObject({ code: 0, stdout: '{\n  "items": []\n}\n' });
   });
 });
 
 describe("byoc token", () => {
   test("create prints only the token on stdout; it works with its scope until revoked", async () => {
-    const created = await runCli(["token", "create", "--scope", "read", "--name", "ci reader"], { env: env() });
+    const created = await spawnCli(["token", "create", "--scope", "read", "--name", "ci reader"], { env: env() });
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^byoc_[A-Za-z0-9_-]+\n$/);
     const id = /\(id ([0-9a-f-]{36})\)/.exec(created.stderr)?.[1];
     expect(created.stderr).toMatch(/^created read token "ci reader" \(id [0-9a-f-]{36}\); it is shown only this once\n$/);
     const minted = env({ BYOC_TOKEN: created.stdout.trim() });
-    expect(await runCli(["get", "projects"], { env: minted })).toMatchObject({ code: 0 });
-    expect(await runCli(["token", "create", "--scope", "write"], { env: minted })).toMatchObject({ code: 1, stderr: "byoc: this token has scope read; the request needs write\n" });
+    expect(await spawnCli(["get", "projects"], { env: minted })).toMatchObject({ code: 0 });
+    expect(await spawnCli(["token", "create", "--scope", "write"], { env: minted })).toMatchObject({ code: 1, stderr: "byoc: this token has scope read; the request needs write\n" });
 
-    expect(await runCli(["token", "revoke", id!], { env: env() })).toMatchObject({ code: 0, stdout: `token ${id} revoked\n` });
-    expect(await runCli(["get", "projects"], { env: minted })).toMatchObject({ code: 1, stderr: "byoc: unknown token (check BYOC_TOKEN or --token)\n" });
-    expect(await runCli(["token", "revoke", id!], { env: env() })).toMatchObject({ code: 3, stderr: `byoc: token ${id} does not exist\n` });
+    expect(await spawnCli(["token", "revoke", id!], { env: env() })).toMatchObject({ code: 0, stdout: `token ${id} revoked\n` });
+    expect(await spawnCli(["get", "projects"], { env: minted })).toMatchObject({ code: 1, stderr: "byoc: unknown token (check BYOC_TOKEN or --token)\n" });
+    expect(await spawnCli(["token", "revoke", id!], { env: env() })).toMatchObject({ code: 3, stderr: `byoc: token ${id} does not exist\n` });
   });
 
   test("-o json shows the whole record; a scope is required and must be read or write", async () => {
-    const r = await runCli(["token", "create", "--scope", "write", "-o", "json"], { env: env() });
+    const r = await spawnCli(["token", "create", "--scope", "write", "-o", "json"], { env: env() });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: expect.any(String), scope: "write", name: expect.stringMatching(/@byoc-cli$/), token: expect.stringMatching(/^byoc_/) });
     expect(r.stderr).toBe("");
-    expect(await runCli(["token", "create"], { env: env() })).toMatchObject({ code: 2, stderr: "byoc: required option '--scope <scope>' not specified\n" });
-    expect(await runCli(["token", "create", "--scope", "admin"], { env: env() })).toMatchObject({ code: 2 });
+    expect(await spawnCli(["token", "create"], { env: env() })).toMatchObject({ code: 2, stderr: "byoc: required option '--scope <scope>' not specified\n" });
+    expect(await spawnCli(["token", "create", "--scope", "admin"], { env: env() })).toMatchObject({ code: 2 });
   });
 });

@@ -8,7 +8,7 @@ const IMAGE = (tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/age
 const service = { cpu: 1024, memoryMb: 2048, replicas: 1 } as const;
 
 const current: ProjectView = {
-  id: "6a1f8a56-3f4e-4f59-9d0a-0d5bb2a0f1c1", name: "shop", region: "us-east-1", roleArn: ROLE, externalId: "sandbox-external-id",
+  id: "6a1f8a56-3f4e-4f59-9d0a-0d5bb2a0f1c1", tenantId: "0b8c3d2e-1f4a-4b5c-8d6e-7f8091a2b3c4", name: "shop", region: "us-east-1", roleArn: ROLE, externalId: "sandbox-external-id",
   deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
   resources: { api: { ...service }, queue: { ...service } }, env: { LOG_LEVEL: "info", KEEP: "1" }, secretNames: ["OPENAI_API_KEY", "OLD_KEY"],
   deletionPolicy: "snapshot", generation: 4, phase: "Ready", createdAt: "2026-11-24T07:00:00.000Z", updatedAt: "2026-11-24T07:00:00.000Z",

@@ -1,10 +1,15 @@
-// Runs the real `byoc` command (node bin/byoc.js) as a child process against a test daemon, the way a
-// user or a script would: arguments, environment, stdin in; stdout, stderr and the exit code out.
+// Runs the real `byoc` command against a test daemon, the way a user or a script would: arguments,
+// environment, stdin in; stdout, stderr and the exit code out. Most tests run it in process (`runCli`:
+// the same main() and commands, with buffers for its streams — a call costs milliseconds instead of a
+// Node start-up); `spawnCli` and `RunningCli` run `node bin/byoc.js` as a child process, for what only a
+// process shows (exit codes, the environment, signals, a terminal).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/program.js";
+import type { CliIo } from "../../src/cli/output.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/byoc.js", import.meta.url));
@@ -30,9 +35,35 @@ function start(command: string, args: string[], opts: CliOptions): ChildProcess 
   return child;
 }
 
-/** Runs `byoc ...args` to completion (killed, and the test failed, if it outlives `timeoutMs`). */
-export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+/** Runs `byoc ...args` as a child process to completion (killed, and the test failed, if it outlives `timeoutMs`). */
+export function spawnCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return collect(start(process.execPath, [BIN, ...args], opts), opts.timeoutMs ?? 20_000, `byoc ${args.join(" ")}`);
+}
+
+/**
+ * Runs `byoc ...args` in this process. BYOC_URL and BYOC_TOKEN of `opts.env` are passed as the flags they
+ * stand for (the process's own environment is not changed, so calls may run side by side).
+ */
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; },
+    isTTY: false, columns: 120, readStdin: () => opts.input ?? "",
+  };
+  const env = opts.env ?? {};
+  const flags = [...(env.BYOC_URL ? ["--url", env.BYOC_URL] : []), ...(env.BYOC_TOKEN ? ["--token", env.BYOC_TOKEN] : [])];
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`byoc ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`)), timeoutMs);
+  });
+  try {
+    const code = await Promise.race([main([process.execPath, BIN, ...flags, ...args], io), timeout]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function collect(child: ChildProcess, timeoutMs: number, what: string): Promise<CliResult> {

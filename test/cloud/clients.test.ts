@@ -8,6 +8,10 @@ import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { ECSClient, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { CreateSecretCommand, DescribeSecretCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
+import { DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
+import { ListCertificatesCommand } from "@aws-sdk/client-acm";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, type AwsClients, type CloudBackend } from "../../src/cloud/clients.js";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../../src/cloud/names.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
@@ -49,8 +53,17 @@ const oneOfEach: Array<[keyof Omit<AwsClients, "accountId" | "region">, (aws: Aw
     MetricDataQueries: [{ Id: "cpu", MetricStat: { Metric: { Namespace: "AWS/ECS", MetricName: "CPUUtilization" }, Period: 60, Stat: "Average" } }],
   }))],
   ["ec2", (aws) => aws.ec2.send(new DescribeVpcsCommand({}))],
+  ["elb", (aws) => aws.elb.send(new DescribeLoadBalancersCommand({}))],
+  ["cloudmap", (aws) => aws.cloudmap.send(new ListNamespacesCommand({}))],
+  ["autoscaling", (aws) => aws.autoscaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "ecs" }))],
+  ["acm", (aws) => aws.acm.send(new ListCertificatesCommand({}))],
 ];
-const SIGNING_NAMES = { ecs: "ecs", rds: "rds", secrets: "secretsmanager", logs: "logs", cloudwatch: "monitoring", ec2: "ec2" };
+const SIGNING_NAMES = {
+  ecs: "ecs", rds: "rds", secrets: "secretsmanager", logs: "logs", cloudwatch: "monitoring", ec2: "ec2",
+  elb: "elasticloadbalancing", cloudmap: "servicediscovery", autoscaling: "application-autoscaling", acm: "acm",
+};
+/** Services per region (STS is one more, shared by every region). */
+const SERVICES = oneOfEach.length;
 
 describe("Cloud.clientsFor", () => {
   test("accounts of a region share one SDK client per service; another region has its own", async () => {
@@ -71,10 +84,10 @@ describe("Cloud.clientsFor", () => {
         ["us-east-1", SIGNING_NAMES[name]], ["us-east-1", SIGNING_NAMES[name]], ["eu-west-1", SIGNING_NAMES[name]],
       ]);
     }
-    // STS (a role's session serves every region) and the six services in each region; more accounts make no more clients.
-    expect(r.clients).toHaveLength(13);
+    // STS (a role's session serves every region) and each service in each region; more accounts make no more clients.
+    expect(r.clients).toHaveLength(1 + 2 * SERVICES);
     for (let i = 0; i < 5; i++) await (await cloud.clientsFor(role(`30000000010${i}`), SANDBOX_DEFAULT_EXTERNAL_ID, "us-east-1")).ecs.send(new ListClustersCommand({}));
-    expect(r.clients).toHaveLength(13);
+    expect(r.clients).toHaveLength(1 + 2 * SERVICES);
   });
 
   test("each request is signed with its own account's session, in every service", async () => {
@@ -88,9 +101,9 @@ describe("Cloud.clientsFor", () => {
     const from = r.sent.length;
     await Promise.all(oneOfEach.flatMap(([, call]) => [call(a), call(b)]));
     const signed = r.sent.slice(from).map((s) => [s.accessKeyId, s.token]);
-    expect(signed.filter(([k]) => k === keyA.accessKeyId)).toEqual(Array(6).fill([keyA.accessKeyId, keyA.sessionToken]));
-    expect(signed.filter(([k]) => k === keyB.accessKeyId)).toEqual(Array(6).fill([keyB.accessKeyId, keyB.sessionToken]));
-    expect(signed).toHaveLength(12);
+    expect(signed.filter(([k]) => k === keyA.accessKeyId)).toEqual(Array(SERVICES).fill([keyA.accessKeyId, keyA.sessionToken]));
+    expect(signed.filter(([k]) => k === keyB.accessKeyId)).toEqual(Array(SERVICES).fill([keyB.accessKeyId, keyB.sessionToken]));
+    expect(signed).toHaveLength(2 * SERVICES);
   });
 
   test("concurrent requests of two accounts through the shared clients each act in their own account, retries included", async () => {

@@ -1,4 +1,8 @@
 // Bad configuration stops start-up with one line naming the variable.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 
@@ -23,6 +27,18 @@ describe("loadConfig", () => {
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
     ["BYOC_OPERATOR_ID", { BYOC_OPERATOR_ID: "has spaces" }],
+    ["BYOC_HOST", { BYOC_HOST: "not a host" }],
+    ["BYOC_DATA_DIR", { BYOC_DATA_DIR: "   " }],
+    ["BYOC_LEASE_SECONDS", { BYOC_LEASE_SECONDS: "1" }],
+    ["BYOC_POLL_SECONDS", { BYOC_POLL_SECONDS: "soon" }],
+    // The sandbox's variables are configuration too, validated with the rest before anything starts.
+    ["BYOC_SANDBOX_DELAY_MS", { BYOC_SANDBOX_DELAY_MS: "abc" }],
+    ["BYOC_SANDBOX_DELAY_MS", { BYOC_SANDBOX_DELAY_MS: "-5" }],
+    ["BYOC_SANDBOX_EXTERNAL_ID", { BYOC_SANDBOX_EXTERNAL_ID: "x" }],
+    ["BYOC_SANDBOX_FAULTS", { BYOC_SANDBOX_FAULTS: "throttle=lots" }],
+    ["BYOC_SANDBOX_SEED", { BYOC_SANDBOX_SEED: "1.5" }],
+    ["BYOC_SANDBOX_DATABASE_URL", { BYOC_SANDBOX_DATABASE_URL: "http://db" }],
+    ["BYOC_SANDBOX_IMAGE_MODEL", { BYOC_SANDBOX_IMAGE_MODEL: "maybe" }],
   ];
   test.each(bad)("a bad %s is one error naming it", (variable, env) => {
     let err: unknown;
@@ -38,4 +54,25 @@ describe("loadConfig", () => {
     expect(c.adminTokens).toEqual([{ scope: "write", token: "abcdefghijklmnop" }, { scope: "read", token: "qrstuvwxyzabcdef" }]);
     expect(c.encryptionKeys).toHaveLength(2);
   });
+});
+
+// The whole start-up path, as `npm start` runs it: the variable is named before anything is started.
+describe("npm start with a bad value", () => {
+  test.each([
+    ["BYOC_SANDBOX_DELAY_MS", "abc"],
+    ["PORT", "eighty"],
+  ])("%s=%s exits 2 with one line naming it, and starts no Postgres", (variable, value) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "byoc-config-"));
+    try {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        encoding: "utf8", timeout: 100_000, // a bound, not a goal: loading the daemon under tsx is slow on a loaded machine
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, BYOC_DATA_DIR: dataDir, [variable]: value },
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^byoc-operator: invalid configuration: ${variable}: `))]);
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -1,22 +1,29 @@
 // The customer-account Terraform module creates what the operator later discovers by name and tag
-// (SPEC §4). providers cannot be downloaded here, so instead of `terraform validate` this reads the
+// (docs/reference.md §9). providers cannot be downloaded here, so instead of `terraform validate` this reads the
 // HCL with the Go HCL parser (compiled to wasm) and checks the module against src/cloud/names.ts:
 // a renamed security group or a sixth managed policy in the .tf fails here, not in a customer account.
 import { convertFiles } from "@cdktn/hcl2json";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  albName,
   DB_SUBNET_GROUP_NAME,
   LB_SG_NAME,
+  LOG_GROUP_NAME,
+  OPERATOR_INLINE_POLICY_NAME,
   OPERATOR_ROLE_MANAGED_POLICIES,
+  REDIS_NAMESPACE_NAME,
   SERVICE_SG_NAME,
   TAG_ENABLED,
   TAG_PRIVATE,
   TAG_PROJECT,
   TASK_EXECUTION_ROLE_NAME,
 } from "../../src/cloud/names.js";
+import { HANDLERS } from "../../src/cloud/sandbox/runtime.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const MODULE_DIR = `${REPO}deploy/terraform/customer-account`;
@@ -84,6 +91,13 @@ function attachedPolicyArns(roleName: string): string[] {
   return arns.sort();
 }
 
+function operatorInlinePolicies(): Array<[string, Body]> {
+  const [roleName] = resourceBehindOutput("operator_role_arn", "aws_iam_role");
+  return blocks("resource", "aws_iam_role_policy").filter(([, p]) => refersToRole(p.role, roleName));
+}
+const operatorInlineStatements = (): Body[] => operatorInlinePolicies().flatMap(([, p]) => statementsOf(p.policy));
+const inlinePolicyJson = () => JSON.parse(readFileSync(`${REPO}deploy/iam/operator-role-inline-policy.json`, "utf8"));
+
 describe("customer-account module: the role the operator assumes", () => {
   it("trusts only the control plane's principal, and only with the external ID from the variables", () => {
     const [, role] = resourceBehindOutput("operator_role_arn", "aws_iam_role");
@@ -97,17 +111,78 @@ describe("customer-account module: the role the operator assumes", () => {
       { test: "StringEquals", variable: "sts:ExternalId", values: [expr("var.external_id")] },
     ]);
     expect(output("external_id")).toBe(expr("var.external_id"));
-    expect(variable("external_id")?.validation).toBeDefined();
-    expect(variable("control_plane_principal_arn")?.validation).toBeDefined();
   });
 
-  it("has exactly the five managed policies the operator is built against, and no inline policy", () => {
+  // The module's own validation conditions, evaluated by Terraform itself (`terraform console` needs no
+  // providers): a typo in a variable is refused at plan time, not found as AccessDenied in production.
+  const validations: Array<{ variable: string; value: string; accepted: boolean }> = [
+    { variable: "external_id", value: "sandbox-external-id", accepted: true },
+    { variable: "external_id", value: "byoc-0123456789abcdef0123456789abcdef", accepted: true },
+    { variable: "external_id", value: "x", accepted: false },
+    { variable: "external_id", value: "has space", accepted: false },
+    { variable: "external_id", value: "a".repeat(1225), accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:role/byoc-operator", accepted: true },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:root", accepted: true },
+    { variable: "control_plane_principal_arn", value: "*", accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::1111:root", accepted: false },
+    { variable: "control_plane_principal_arn", value: "arn:aws:iam::111122223333:group/admins", accepted: false },
+  ];
+  it("refuses external IDs STS would refuse and principals that are not an IAM role, user or account", () => {
+    const condition = (name: string) => {
+      const c = (variable(name)?.validation as Body[] | undefined)?.[0]?.condition as string | undefined;
+      if (!c?.startsWith("${")) throw new Error(`variable ${name} has no validation condition`);
+      return c.slice(2, -1);
+    };
+    const lines = validations.map((v) => condition(v.variable).replaceAll(`var.${v.variable}`, JSON.stringify(v.value)));
+    const empty = mkdtempSync(path.join(tmpdir(), "byoc-tf-console-"));
+    try {
+      // Read from a pipe, the console evaluates its whole input as one expression: one list of them all.
+      const run = spawnSync("terraform", ["console"], { cwd: empty, input: `jsonencode([${lines.join(", ")}])\n`, encoding: "utf8" });
+      if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") expect.fail("terraform is needed on PATH (CI has it)");
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(JSON.parse(run.stdout.trim()))).toEqual(validations.map((v) => v.accepted));
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("has exactly the five managed policies the operator is built against, and one inline policy for what they lack", () => {
     const [roleName, role] = resourceBehindOutput("operator_role_arn", "aws_iam_role");
     expect(attachedPolicyArns(roleName)).toEqual([...OPERATOR_ROLE_MANAGED_POLICIES].sort());
     expect(role.managed_policy_arns).toBeUndefined();
     expect(role.inline_policy).toBeUndefined();
-    const inline = blocks("resource", "aws_iam_role_policy").filter(([, p]) => refersToRole(p.role, roleName));
-    expect(inline.map(([name]) => name)).toEqual([]);
+    const inline = operatorInlinePolicies();
+    expect(inline.map(([, p]) => p.name)).toEqual([OPERATOR_INLINE_POLICY_NAME]);
+  });
+
+  it("keeps deploy/iam/operator-role-inline-policy.json (for IAM managed outside Terraform) the same as the module's inline policy", () => {
+    const fromModule = operatorInlineStatements().map((s) => ({
+      Sid: s.sid, Effect: s.effect ?? "Allow", Action: [...s.actions].sort(), Resource: [s.resources].flat().sort(),
+      Condition: (s.condition ?? []).map((c: Body) => ({ [c.test]: { [c.variable]: [...c.values].sort() } })),
+    }));
+    const fromJson = inlinePolicyJson().Statement.map((s: Body) => ({
+      Sid: s.Sid, Effect: s.Effect, Action: [s.Action].flat().sort(), Resource: [s.Resource].flat().sort(),
+      Condition: Object.entries(s.Condition ?? {}).map(([test, kv]) => ({ [test]: Object.fromEntries(Object.entries(kv as Body).map(([k, v]) => [k, [v].flat().sort()])) })),
+    }));
+    expect(fromJson).toEqual(fromModule);
+  });
+
+  it("allows every call the sandbox models for load balancing, Cloud Map, autoscaling and ACM", () => {
+    const allowed = inlinePolicyJson().Statement.flatMap((s: Body) => [s.Action].flat()) as string[];
+    const granted = (action: string) => allowed.some((a) => a === action || (a.endsWith(":*") && action.startsWith(a.slice(0, -1))));
+    const prefixes = { elbv2: "elasticloadbalancing", servicediscovery: "servicediscovery", "application-autoscaling": "application-autoscaling", acm: "acm" } as const;
+    const missing = Object.entries(prefixes).flatMap(([service, prefix]) =>
+      Object.keys(HANDLERS[service as keyof typeof prefixes]).map((op) => `${prefix}:${op}`).filter((a) => !granted(a)));
+    expect(missing).toEqual([]);
+  });
+
+  it("scopes load-balancer changes to the operator's lg-* names, and log changes to its log group", () => {
+    const statements = inlinePolicyJson().Statement as Body[];
+    const manage = statements.find((s) => s.Sid === "ManageProjectLoadBalancing")!;
+    expect(albName("x".repeat(40)).startsWith("lg-")).toBe(true);
+    for (const r of [manage.Resource].flat()) expect(r).toMatch(/:(loadbalancer\/app|targetgroup|listener\/app)\/lg-\*\/\*$/);
+    const logs = statements.find((s) => [s.Action].flat().includes("logs:PutRetentionPolicy"))!;
+    expect([logs.Resource].flat().map((r: string) => r.split(":log-group:")[1])).toEqual([LOG_GROUP_NAME, `${LOG_GROUP_NAME}:*`]);
   });
 
   it("defaults to a role name that deploy/iam/operator-policy.json lets the operator assume", () => {
@@ -197,6 +272,31 @@ describe("customer-account module: names the operator looks up", () => {
       );
       expect(tagExists, `statement ${s.sid ?? ""} must require the ${TAG_PROJECT} tag`).toBe(true);
     }
+  });
+});
+
+describe("customer-account module: ingress and Redis discovery prerequisites", () => {
+  it("creates the Cloud Map private DNS namespace, named as names.ts does, in the VPC", () => {
+    const namespaces = blocks("resource", "aws_service_discovery_private_dns_namespace");
+    expect(namespaces.map(([, n]) => [n.name, n.vpc])).toEqual([[REDIS_NAMESPACE_NAME, expr("local.vpc_id")]]);
+    expect(output("redis_namespace_id")).toMatch(/aws_service_discovery_private_dns_namespace\.\w+\.id/);
+  });
+
+  it("creates the ELB service-linked role only when asked, as it may already exist", () => {
+    const roles = blocks("resource", "aws_iam_service_linked_role");
+    expect(roles.map(([, r]) => [r.aws_service_name, r.count])).toEqual([["elasticloadbalancing.amazonaws.com", expr("var.create_elb_service_linked_role ? 1 : 0")]]);
+    expect(variable("create_elb_service_linked_role")?.default).toBe(false);
+  });
+
+  it("opens the LB group on 80 and 443 to the CIDRs given (default anywhere), and the service group to it on 8000", () => {
+    const ingress = blocks("resource", "aws_vpc_security_group_ingress_rule");
+    const lb = ingress.filter(([, r]) => r.security_group_id === expr("aws_security_group.lb.id"));
+    expect(lb).toHaveLength(1);
+    expect(lb[0][1].for_each).toContain("var.lb_ingress_cidrs");
+    expect(lb[0][1].for_each).toContain("[80, 443]");
+    expect(variable("lb_ingress_cidrs")?.default).toEqual(["0.0.0.0/0"]);
+    const fromLb = ingress.filter(([, r]) => r.security_group_id === expr("aws_security_group.service.id") && r.referenced_security_group_id === expr("aws_security_group.lb.id"));
+    expect(fromLb.map(([, r]) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 8000, 8000]]);
   });
 });
 

@@ -1,6 +1,8 @@
 // The walking skeleton end to end: create → revision → Ready with every condition True, the revision
 // QUEUED → DEPLOYING → DEPLOYED, events for each AWS change, nothing created twice.
+import postgres from "postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { TAG_PROJECT_ID } from "../../src/cloud/names.js";
 import { image, projectBody, startTestDaemon, ACCOUNT, REGION, type TestDaemon } from "../support/daemon.js";
 
 let t: TestDaemon;
@@ -25,7 +27,7 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   const seen = new Set<string>();
   const ready = await t.waitFor("Ready", async () => {
     const s = await t.status("demo");
-    if (s.activeRevision) seen.add(s.activeRevision.status);
+    if (s.latestRevision) seen.add(s.latestRevision.status);
     return s.phase === "Ready" && s;
   });
   expect(ready.conditions.map((c: any) => [c.type, c.status])).toEqual([
@@ -42,6 +44,27 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   }
   expect(JSON.stringify(events)).not.toContain("sk-e2e-secret");
 
+  // Nothing created twice: two more passes over the Ready project (resync every 2 s), then every kind
+  // the project owns exists once in the account, and each creation was recorded once.
+  const sql = postgres(t.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const passes = async () => (await sql<{ n: number }[]>`SELECT passes AS n FROM leases l JOIN projects p ON p.id = l.project_id WHERE p.name = 'demo'`)[0]?.n ?? 0;
+    const before = await passes();
+    await t.waitFor("two more passes", async () => (await passes()) >= before + 2, 20_000);
+  } finally {
+    await sql.end();
+  }
   const state = await t.sandbox.state(ACCOUNT, REGION);
-  console.log(Object.keys(state));
+  const mine = (tags: Record<string, string>) => tags[TAG_PROJECT_ID] === created.body.id;
+  expect(Object.values(state.secrets.secrets).filter((x) => mine(x.tags)).map((x) => x.name).sort())
+    .toEqual(["langgraph-cloud/demo/env", "langgraph-cloud/demo/postgres"]);
+  expect(Object.values(state.rds.instances).filter((x) => mine(x.tags)).map((x) => x.id)).toEqual(["lg-demo"]);
+  // Every CreateService ever made, whatever its status now: a second one of a name is a duplicate.
+  expect(state.ecs.services.filter((x) => mine(x.tags)).map((x) => x.name).sort()).toEqual(["lg-demo-api", "lg-demo-queue", "lg-demo-redis"]);
+  const registrations = Object.entries(state.ecs.taskDefinitions).map(([family, revs]) => [family, revs.length]);
+  expect(registrations.sort()).toEqual([["lg-demo-api", 1], ["lg-demo-queue", 1], ["lg-demo-redis", 1]]);
+  expect(Object.values(state.ecs.clusters).filter((c) => c.status === "ACTIVE")).toHaveLength(1);
+  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered").map((e) => `${e.reason} ${e.resource}`);
+  expect(creations.length).toBeGreaterThan(0);
+  expect(creations.filter((c, i) => creations.indexOf(c) !== i)).toEqual([]);
 });

@@ -1,3 +1,5 @@
+// Backoff and resync timing, as pure functions. The jitter's draws are injected: each case pins the
+// formula exactly, which sampling the real Math.random could not (it passed whatever the formula did).
 import { describe, expect, test } from "vitest";
 import { accountResync, fullJitterBackoff, resyncAfter } from "../../src/engine/backoff.js";
 
@@ -7,12 +9,6 @@ describe("fullJitterBackoff", () => {
     expect(fullJitterBackoff(3, { random: () => 0.5 })).toBe(4000);
     expect(fullJitterBackoff(3, { random: () => 0 })).toBe(0);
     expect(fullJitterBackoff(100, { random: () => 0.5 })).toBe(150_000);
-  });
-  test("spreads retries: 1,000 draws at attempt 5 cover the range", () => {
-    const draws = Array.from({ length: 1000 }, () => fullJitterBackoff(5));
-    expect(Math.min(...draws)).toBeLessThan(3200);
-    expect(Math.max(...draws)).toBeGreaterThan(28_800);
-    expect(Math.max(...draws)).toBeLessThan(32_000);
   });
 });
 

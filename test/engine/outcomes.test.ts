@@ -1,7 +1,7 @@
 // The single outcome → (conditions, phase, schedule) mapping, one case per behaviour.
 import { describe, expect, test } from "vitest";
 import { accountResync } from "../../src/engine/backoff.js";
-import { settle, type SettleInput } from "../../src/engine/outcomes.js";
+import { failedRollout, settle, type SettleInput } from "../../src/engine/outcomes.js";
 import type { StepResult } from "../../reconcilers/pass.js";
 import { blocked } from "../../reconcilers/contract.js";
 
@@ -125,6 +125,18 @@ describe("settle", () => {
       want: (s) => { expect(s.labels).toEqual({ steps: [{ kind: "Credentials", outcome: "error" }], pass: "error" }); expect(s.schedule.op).toBe("backoff"); },
     },
     {
+      reason: "the newest revision failed while an earlier one serves → Degraded, though every condition is True",
+      steps: allDone,
+      args: { wasReady: true, failedRollout: "serving" },
+      want: (s) => { expect(s.phase).toBe("Degraded"); expect(cond(s, "ServicesReady").status).toBe("True"); },
+    },
+    {
+      reason: "the newest revision failed and none ever served → Failed, not Provisioning",
+      steps: [...allDone.slice(0, 6), { kind: "Rollout", condition: "ServicesReady", durationMs: 1, outcome: { kind: "blocked", synced: true, reason: "RolloutFailed", afterMs: 60_000, message: "revision 1 failed" } }],
+      args: { failedRollout: "never-served" },
+      want: (s) => { expect(s.phase).toBe("Failed"); expect(cond(s, "ServicesReady").reason).toBe("RolloutFailed"); },
+    },
+    {
       reason: "deleting → phase Deleting whatever the steps say",
       steps: allDone.slice(0, 2),
       args: { deleting: true },
@@ -132,4 +144,16 @@ describe("settle", () => {
     },
   ];
   test.each(cases)("$reason", ({ steps, args, want }) => want(settle({ ...base, ...args, steps })));
+});
+
+describe("failedRollout", () => {
+  const revs = (...statuses: string[]) => statuses.map((status, i) => ({ number: statuses.length - i, status }));
+  test.each([
+    { reason: "newest deployed → nothing failed", revisions: revs("DEPLOYED", "DEPLOYED"), updates: [], want: undefined },
+    { reason: "newest failed, an older one deployed → serving", revisions: revs("DEPLOY_FAILED", "SKIPPED", "DEPLOYED"), updates: [], want: "serving" },
+    { reason: "the only revision failed → never-served", revisions: revs("DEPLOY_FAILED"), updates: [], want: "never-served" },
+    { reason: "failed in this very pass (its update, not the loaded row, counts)", revisions: revs("DEPLOYING", "DEPLOYED"), updates: [{ number: 2, status: "DEPLOY_FAILED" }], want: "serving" },
+    { reason: "a newer revision queued after a failure → nothing failed yet", revisions: revs("QUEUED", "DEPLOY_FAILED", "DEPLOYED"), updates: [], want: undefined },
+    { reason: "no revisions → nothing failed", revisions: [], updates: [], want: undefined },
+  ])("$reason", ({ revisions, updates, want }) => expect(failedRollout(revisions, updates)).toBe(want));
 });

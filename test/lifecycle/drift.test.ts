@@ -1,4 +1,4 @@
-// Drift repair: every managed field of SPEC §5 changed out of band (through the sandbox's console, as
+// Drift repair: every managed field of docs/reference.md §5 changed out of band (through the sandbox's console, as
 // a person would) is put back by the next pass, with a DriftRepaired event naming the field, the
 // actual and the desired value — never a secret value.
 import { afterAll, beforeAll, expect, test } from "vitest";

@@ -1,10 +1,12 @@
 // Revisions: a new one registers task definitions only for a new spec, follows the ECS deployment to
 // completion (QUEUED → DEPLOYING → DEPLOYED); a failing one ends DEPLOY_FAILED while the previous keeps
 // serving; one superseded before its rollout is SKIPPED, during it INTERRUPTED; old registrations
-// beyond the newest few are deregistered. The sandbox clock is frozen where a state must be observed.
+// beyond the newest few are deregistered; a redeploy (byoc rollback) rolls back to an earlier one.
+// The sandbox clock is frozen where a state must be observed.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { KEEP_ACTIVE_REVISIONS, TAG_REVISION } from "../../reconcilers/taskDefinitions.js";
-import { image, projectBody, roleIn, startDaemonWithProject, type TestDaemon } from "../support/daemon.js";
+import { image, projectBody, roleIn, startDaemonWithProject, TOKEN, type TestDaemon } from "../support/daemon.js";
+import { cliEnv, runCli } from "../cli/support.js";
 import { SandboxView, sorted } from "../support/sandbox-view.js";
 
 const ACCOUNT = "100000000002";
@@ -79,8 +81,10 @@ test("a revision whose tasks fail ends DEPLOY_FAILED; the previous keeps serving
     const [api, queue] = [await serving("api"), await serving("queue")];
     return api.revision === good && api.rolloutState === "COMPLETED" && queue.revision === good && queue.rolloutState === "COMPLETED";
   });
-  const s = await t.waitForPhase(P, "Ready");
-  expect(s.activeRevision).toEqual({ number: n, image: image("fail-healthcheck"), status: "DEPLOY_FAILED" });
+  // It serves, but not what was asked: Degraded, with the serving and the asked-for revision told apart.
+  const s = await t.waitForPhase(P, "Degraded");
+  expect(s.activeRevision).toEqual({ number: good, image: image("v2"), status: "DEPLOYED" });
+  expect(s.latestRevision).toEqual({ number: n, image: image("fail-healthcheck"), status: "DEPLOY_FAILED" });
   // The rollback reused the previous revision's registrations: the same spec is never registered twice.
   expect({ api: await registrationsOf("api", good), queue: await registrationsOf("queue", good) }).toEqual(before);
   const events = await t.events(P);
@@ -94,6 +98,22 @@ test("a revision whose tasks fail ends DEPLOY_FAILED; the previous keeps serving
   }
   expect(aws.writes(since)).toEqual([]);
   expect((await revision(n)).status).toBe("DEPLOY_FAILED");
+});
+
+test("redeploying the serving revision after a failed one rolls back: a new revision with its image, DEPLOYED, Ready", async () => {
+  const before = await t.status(P);
+  const good = before.activeRevision.number as number;
+  expect(before.latestRevision.status).toBe("DEPLOY_FAILED");
+  const res = await t.http("POST", `/v1/projects/${P}/revisions/${good}/redeploy`);
+  expect(res.status).toBe(201);
+  expect(res.body).toMatchObject({ number: before.latestRevision.number + 1, image: image("v2"), redeployOf: good, status: "QUEUED" });
+  const n = res.body.number as number;
+  await waitRevision(n, "DEPLOYED");
+  const s = await t.waitForPhase(P, "Ready");
+  expect(s.activeRevision).toEqual({ number: n, image: image("v2"), status: "DEPLOYED" });
+  expect(s.latestRevision).toEqual(s.activeRevision);
+  expect(await serving("api")).toMatchObject({ revision: n, rolloutState: "COMPLETED" });
+  expect((await t.events(P)).map((e) => e.message)).toContain(`revision ${n} queued: redeploy of revision ${good} (${image("v2")})`);
 });
 
 test("a revision superseded before its rollout began is SKIPPED and never registered", async () => {
@@ -148,7 +168,8 @@ test("a first revision that fails has nothing to roll back to: DEPLOY_FAILED, Se
     const st = await t.status("rev-bad");
     return st.conditions.find((c: any) => c.type === "ServicesReady" && c.reason === "RolloutFailed") && st;
   });
-  expect(s.phase).not.toBe("Ready");
+  // Nothing ever served: Failed, not Provisioning for ever.
+  expect((await t.waitForPhase("rev-bad", "Failed")).activeRevision).toBeNull();
   const since = t.clock.now();
   const [{ passes }] = await t.d.store.sql`SELECT passes FROM leases l JOIN projects p ON p.id = l.project_id WHERE p.name = 'rev-bad'`;
   await t.http("POST", "/v1/projects/rev-bad/reconcile");
@@ -158,4 +179,28 @@ test("a first revision that fails has nothing to roll back to: DEPLOY_FAILED, Se
   // A good revision recovers it.
   await waitRevision(await post("v1", "rev-bad"), "DEPLOYED", "rev-bad");
   await t.waitForPhase("rev-bad", "Ready");
+});
+
+test("byoc rollback redeploys the revision DEPLOYED before the serving one; --to picks another; none → exit 4", async () => {
+  const byoc = (...args: string[]) => runCli(args, { env: cliEnv(t.d.url, TOKEN) });
+  const list = (await t.http("GET", `/v1/projects/${P}/revisions?limit=200`)).body.items as Array<{ number: number; status: string; image: string }>;
+  const [serving, previous] = list.filter((r) => r.status === "DEPLOYED");
+  expect((await t.status(P)).activeRevision.number).toBe(serving.number);
+
+  const r = await byoc("rollback", P);
+  expect(r).toMatchObject({ code: 0, stderr: "" });
+  const n = list[0].number + 1;
+  expect(r.stdout).toMatch(new RegExp(`^revision ${n} of ${P} queued: redeploy of revision ${previous.number} \\(`));
+  await waitRevision(n, "DEPLOYED");
+  const s = await t.waitForPhase(P, "Ready");
+  expect(s.activeRevision).toEqual({ number: n, image: previous.image, status: "DEPLOYED" });
+
+  const to = await byoc("rollback", P, "--to", "1", "-o", "json");
+  expect(to.code).toBe(0);
+  expect(JSON.parse(to.stdout)).toMatchObject({ number: n + 1, redeployOf: 1, image: image("v1") });
+  expect(await byoc("rollback", P, "--to", "999")).toMatchObject({ code: 3 });
+  // rev-bad's only DEPLOYED revision is its newest: there is nothing before it to go back to.
+  const none = await byoc("rollback", "rev-bad");
+  expect(none.code).toBe(4);
+  expect(none.stderr).toMatch(/no revision DEPLOYED before revision 2; pick one with --to N/);
 });

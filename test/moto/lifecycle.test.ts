@@ -1,5 +1,5 @@
 // The AWS path on moto, create and change: the real daemon in BYOC_CLOUD=aws mode converges a project
-// in the customer's account (reached only through the assumed role), and every resource SPEC §4 names
+// in the customer's account (reached only through the assumed role), and every resource docs/reference.md §4 names
 // exists there with its name and tags; a new revision and spec changes reach ECS and RDS; re-running
 // passes registers and creates nothing new.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -10,6 +10,7 @@ import { createTestDatabase } from "../support/db.js";
 import {
   controlPlane, createProjects, inventory, missingResources, openCloud, seeded, sleep, spawnDaemon, stopProcess, waitFor, type DaemonProcess,
 } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const SEED = 5_150_002;
 const PROJECTS = 24;
@@ -110,7 +111,7 @@ test(`SIGKILL ${KILLS} times mid-convergence, restart each time: all Ready, noth
     }
     const [{ unresolved }] = await cp.sql<{ unresolved: number }[]>`SELECT count(*)::int AS unresolved FROM create_intents WHERE resolved_at IS NULL`;
     const midPass = kills.filter((k) => k.inFlight > 0).length;
-    console.log(`RELIABILITY crash: ${KILLS} SIGKILLs survived (seed ${SEED}; ${midPass} with passes in flight, ${kills.reduce((a, k) => a + k.inFlight, 0)} leases abandoned; ` +
+    recordFigures("crash", `${KILLS} SIGKILLs survived (seed ${SEED}; ${midPass} with passes in flight, ${kills.reduce((a, k) => a + k.inFlight, 0)} leases abandoned; ` +
       `Ready at each kill ${kills.map((k) => k.ready).join("/")} of ${PROJECTS}; killed ${kills.map((k) => k.at).join("; ")}); duplicates ${inv.duplicates.length}; ` +
       `resources ${inv.secrets} secrets, ${inv.dbInstances} DB instances, ${inv.services} services, ${inv.taskDefinitions} task definitions; ` +
       `creations recorded twice: ${created.length}; creations cut off by a kill before they were recorded, then adopted, not repeated: ${JSON.stringify(cut)} of ${9 * PROJECTS}; create intents left unresolved: ${unresolved}; desired rows of all ${PROJECTS} unchanged`);

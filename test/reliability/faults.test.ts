@@ -5,6 +5,7 @@
 import { afterAll, expect, test } from "vitest";
 import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
 import { ACCOUNTS, image, REGION, roleArn, inventory, sleep } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const SEED = 5_150_003;
 const PROJECTS = 12;
@@ -63,7 +64,7 @@ test(`${PROJECTS} projects converge under 20% throttling, 5% 5xx and 2% timeouts
   const serverErrors = sum(/Internal|Unavailable|ServerException/);
   const timeouts = sum(/Timeout/);
   const amplification = faulted.calls / baseline.calls;
-  console.log(`RELIABILITY faults: ${PROJECTS} projects in ${ACCOUNTS.length} accounts, sandbox seed ${SEED}, faults ${JSON.stringify(FAULTS)}; ` +
+  recordFigures("faults", `${PROJECTS} projects in ${ACCOUNTS.length} accounts, sandbox seed ${SEED}, faults ${JSON.stringify(FAULTS)}; ` +
     `baseline ${baseline.calls} calls (${baseline.passes} passes, ${baseline.ms} ms); with faults ${faulted.calls} calls (${faulted.ok} ok; outcomes ${JSON.stringify(faulted.byOutcome)}; ` +
     `${faulted.passes} passes, ${faulted.ms} ms); ${throttled} throttled, ${serverErrors} 5xx, ${timeouts} timeouts; amplification ${amplification.toFixed(2)}×; ` +
     `token bucket: ${faulted.bucketThrottles} throttles seen, rate fell to ${faulted.minRate.toFixed(2)}/s (baseline never below ${baseline.minRate.toFixed(2)}/s), ${faulted.finalRate.toFixed(2)}/s at the end`);

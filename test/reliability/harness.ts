@@ -54,7 +54,10 @@ export interface DaemonProcess {
 }
 
 export interface DaemonOptions {
-  databaseUrl: string;
+  /** Unset: the daemon starts its embedded Postgres in its data directory. */
+  databaseUrl?: string;
+  /** A data directory the caller keeps (and removes); default: a fresh one removed when the process exits. */
+  dataDir?: string;
   operatorId: string;
   logLevel?: string;
   leaseSeconds?: number;
@@ -63,12 +66,14 @@ export interface DaemonOptions {
   env?: Record<string, string>;
 }
 
+const START_TIMEOUT_MS = 60_000;
+
 /** Starts `src/main.ts` as a child process and resolves once it prints its admin API URL. */
 export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "byoc-rel-"));
+  const dataDir = o.dataDir ?? mkdtempSync(path.join(tmpdir(), "byoc-rel-"));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_NO_WARNINGS: "1",
-    DATABASE_URL: o.databaseUrl, BYOC_CLOUD: "sandbox", PORT: "0", BYOC_HOST: "127.0.0.1",
+    ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}), BYOC_CLOUD: "sandbox", PORT: "0", BYOC_HOST: "127.0.0.1",
     BYOC_ADMIN_TOKENS: `write:${WRITE_TOKEN},read:${READ_TOKEN}`, BYOC_ENCRYPTION_KEY: ENCRYPTION_KEY,
     BYOC_OPERATOR_ID: o.operatorId, BYOC_DATA_DIR: dataDir,
     BYOC_LEASE_SECONDS: String(o.leaseSeconds ?? 3), BYOC_RESYNC_SECONDS: String(o.resyncSeconds ?? 600), BYOC_POLL_SECONDS: "1",
@@ -80,7 +85,7 @@ export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
   let exited = false;
   const exit = new Promise<Exit>((resolve) => child.on("exit", (code, signal) => {
     exited = true;
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     resolve({ code, signal, at: Date.now() });
   }));
   let onUrl: ((url: string) => void) | undefined;
@@ -109,8 +114,8 @@ export async function spawnDaemon(o: DaemonOptions): Promise<DaemonProcess> {
     new Promise<never>((_, reject) => {
       deadline = setTimeout(() => {
         child.kill("SIGKILL");
-        reject(new Error(`daemon ${o.operatorId} did not come up in 30 s:\n${lines.slice(-30).join("\n")}`));
-      }, 30_000);
+        reject(new Error(`daemon ${o.operatorId} did not come up in ${START_TIMEOUT_MS / 1000} s:\n${lines.slice(-30).join("\n")}`));
+      }, START_TIMEOUT_MS);
     }),
   ]).finally(() => clearTimeout(deadline));
   return {

@@ -13,6 +13,7 @@ import { createTestDatabase } from "../support/db.js";
 import {
   controlPlane, createProjects, inventory, missingResources, openCloud, passesFrom, sleep, spawnDaemon, stopProcess, waitFor, type DaemonProcess,
 } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const PROJECTS = 12;
 const OUTAGE_MS = 5000;
@@ -119,7 +120,7 @@ test(`the daemon rides out a ${OUTAGE_MS / 1000} s Postgres outage mid-convergen
     expect(logged.filter((p) => p.saved).length).toBeLessThanOrEqual(saved);
     expect(logged.length).toBeGreaterThanOrEqual(saved);
     expect(crashed).toBe(0);
-    console.log(`RELIABILITY postgres-outage: ${PROJECTS} projects, server down ${OUTAGE_MS} ms mid-convergence; daemon kept running; ` +
+    recordFigures("postgres-outage", `${PROJECTS} projects, server down ${OUTAGE_MS} ms mid-convergence; daemon kept running; ` +
       `/readyz 503 on all ${during.length} probes during the outage (slowest answer ${Math.max(...during.map((p) => p.ms))} ms), 200 again ${resumedMs} ms after the server was back; ` +
       `${held.size} pass results held through the outage (${retried} retried writes), 0 lost, 0 written twice; ${saved} passes saved; duplicates ${inv.duplicates.length}; postgres.js closed-socket bug survived ${recycled}×`);
   } finally {

@@ -7,6 +7,7 @@ import {
   controlPlane, createProjects, inventory, missingResources, openCloud, overlappingPasses, passesFrom, seeded, sleep, spawnDaemon, stopProcess,
   waitFor, type DaemonProcess, type PassRecord,
 } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const SEED = 5_150_001;
 const PROJECTS = 24;
@@ -90,7 +91,7 @@ test("three replicas converge 24 projects once each, and take over a SIGKILLed r
     expect(missingResources(inv, ids)).toEqual([]);
     const perReplica = Object.fromEntries(replicas.map((r) => [r.operatorId, passesFrom(r).filter((p) => p.saved).length]));
     expect(Object.values(perReplica).every((n) => n > 0), `every replica did part of the work: ${JSON.stringify(perReplica)}`).toBe(true);
-    console.log(`RELIABILITY replicas: 3 replicas, ${PROJECTS} projects, lease ${LEASE_SECONDS} s, seed ${SEED}; killed ${victim.operatorId} holding ${held.length} leases; ` +
+    recordFigures("replicas", `3 replicas, ${PROJECTS} projects, lease ${LEASE_SECONDS} s, seed ${SEED}; killed ${victim.operatorId} holding ${held.length} leases; ` +
       `takeover worst ${worst} ms, median ${takeover.map((t) => t.ms).sort((a, b) => a - b)[Math.floor(takeover.length / 2)]} ms; passes per replica ${JSON.stringify(perReplica)}; ` +
       `${savedInDb} passes saved, 0 overlapping; one wake → exactly 1 pass per project (split ${share.join("/")} between the survivors); duplicates ${inv.duplicates.length}`);
   } finally {

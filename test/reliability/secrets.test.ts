@@ -14,6 +14,7 @@ import { createTestDatabase } from "../support/db.js";
 import {
   ACCOUNTS, controlPlane, openCloud, projectBody, READ_TOKEN, REGION, spawnDaemon, stopProcess, waitFor, WRITE_TOKEN, type DaemonProcess,
 } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const names = ["sec-a", "sec-b", "sec-c"];
 // Fixed, distinctive values: a hit can only be a leak, never a coincidence.
@@ -143,7 +144,7 @@ test("no secret value, generated DB password or token appears in any log line, A
     // The token row holds a hash, not the token.
     const [tokenRow] = await cp.sql<{ token_hash: string }[]>`SELECT token_hash FROM api_tokens WHERE id = ${minted.body.id}`;
     expect(tokenRow.token_hash).toMatch(/^[0-9a-f]{64}$/);
-    console.log(`RELIABILITY secrets: ${values.length} plaintext values (project secrets, a rotated one, an external DB URI and password, ${generated.length} generated RDS passwords, 3 tokens) ` +
+    recordFigures("secrets", `${values.length} plaintext values (project secrets, a rotated one, an external DB URI and password, ${generated.length} generated RDS passwords, 3 tokens) ` +
       `searched in ${logs.length} log lines (${debugLines} at debug), ${responses.length} API responses, ${events.length} events and ${rows.length} rows of ${tables.length} tables: 0 found`);
   } finally {
     await cloud.close();

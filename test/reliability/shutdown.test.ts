@@ -7,6 +7,7 @@ import { createTestDatabase } from "../support/db.js";
 import {
   controlPlane, createProjects, inventory, missingResources, openCloud, passesFrom, spawnDaemon, stopProcess, waitFor, type DaemonProcess,
 } from "./harness.js";
+import { recordFigures } from "../support/figures.js";
 
 const PROJECTS = 16;
 const names = Array.from({ length: PROJECTS }, (_, i) => `sd-${String(i).padStart(2, "0")}`);
@@ -53,7 +54,7 @@ test("SIGTERM mid-convergence: stops claiming, finishes or abandons passes, rele
     const ids = (await cp.sql<{ id: string }[]>`SELECT id FROM projects`).map((r) => r.id);
     expect(inv.duplicates).toEqual([]);
     expect(missingResources(inv, ids)).toEqual([]);
-    console.log(`RELIABILITY shutdown: SIGTERM with ${inFlight} leases held (${PROJECTS} projects converging): exit code ${exit.code} after ${tookMs} ms; ` +
+    recordFigures("shutdown", `SIGTERM with ${inFlight} leases held (${PROJECTS} projects converging): exit code ${exit.code} after ${tookMs} ms; ` +
       `${passes.filter((p) => p.end > signalledAt).length} passes in flight finished, ${stopped.notStarted} queued ones abandoned before touching AWS, ${stopped.stillRunning} cut off; ` +
       `${stopped.released} leases released at exit, 0 left held; ` +
       `none started after it; successor converged all, duplicates ${inv.duplicates.length}`);

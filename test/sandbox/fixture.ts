@@ -7,6 +7,10 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { ACMClient } from "@aws-sdk/client-acm";
 import { SandboxCloud, sandboxOperatorCredentials, type SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../../src/cloud/names.js";
 
@@ -58,6 +62,10 @@ export class SandboxFixture {
       ecs: this.cloud.attach(new ECSClient(cfg)),
       logs: this.cloud.attach(new CloudWatchLogsClient(cfg)),
       cloudwatch: this.cloud.attach(new CloudWatchClient(cfg)),
+      elb: this.cloud.attach(new ElasticLoadBalancingV2Client(cfg)),
+      cloudmap: this.cloud.attach(new ServiceDiscoveryClient(cfg)),
+      autoscaling: this.cloud.attach(new ApplicationAutoScalingClient(cfg)),
+      acm: this.cloud.attach(new ACMClient(cfg)),
     };
   }
 }

@@ -1,4 +1,4 @@
-// STS and caller identity: the external-id trust convention of SPEC §2, session keys mapping to the
+// STS and caller identity: the external-id trust convention of docs/reference.md §2, session keys mapping to the
 // customer account, unknown credentials refused, and a customer breaking (then fixing) the role.
 import { describe, expect, it } from "vitest";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";

@@ -9,6 +9,7 @@ import { createTestDatabase } from "./db.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { dryRunner } from "../../src/engine/engine.js";
+import { ensureDefaultTenant } from "../../src/store/tenants.js";
 
 export const WRITE_TOKEN = "write-token-0123456789abcdef";
 export const READ_TOKEN = "read-token-0123456789abcdefgh";
@@ -16,20 +17,35 @@ export const READ_TOKEN = "read-token-0123456789abcdefgh";
 export interface TestApi {
   url: string;
   store: Store;
+  databaseUrl: string;
+  sealingKey: Buffer;
   request(method: string, path: string, opts?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
   close(): Promise<void>;
 }
 
-export async function startTestApi(opts: { logStream?: pino.DestinationStream; key?: Buffer } = {}): Promise<TestApi> {
-  const db = await createTestDatabase();
-  await applyMigrations(db.url);
-  const store = connect(db.url);
+export interface TestApiOptions {
+  logStream?: pino.DestinationStream;
+  key?: Buffer;
+  /** A second replica: this API serves the other's database (and key), which the other drops. */
+  replicaOf?: TestApi;
+  /** Build the store (e.g. one that counts statements) instead of connect(url). */
+  store?: (url: string) => Store;
+  watchersPerKey?: number;
+}
+
+export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
+  const db = opts.replicaOf ? { url: opts.replicaOf.databaseUrl, drop: async () => {} } : await createTestDatabase();
+  if (!opts.replicaOf) await applyMigrations(db.url);
+  const store = opts.store ? opts.store(db.url) : connect(db.url);
+  const key = opts.key ?? opts.replicaOf?.sealingKey ?? randomBytes(32);
+  // As the daemon does in sandbox mode: the default tenant's roles trust the sandbox's external ID.
+  await ensureDefaultTenant(store.db, "sandbox-external-id");
   const logger = pino({ level: "debug" }, opts.logStream ?? pino.destination("/dev/null"));
-  const sealer = createSealer([opts.key ?? randomBytes(32)]);
+  const sealer = createSealer([key]);
   // plan and logs read the customer's account: give them a sandbox one (plan through an engine's dry run).
   const cloud = new Cloud({ backend: new SandboxCloud({ delayMs: 50, seed: 1 }), baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "api-test" });
   const app = await buildApi({
-    store, sealer, metrics: createMetrics(), logger,
+    store, sealer, metrics: createMetrics(), logger, watchersPerKey: opts.watchersPerKey,
     tokens: [{ scope: "write", token: WRITE_TOKEN }, { scope: "read", token: READ_TOKEN }],
     cloud, planner: dryRunner({ store, sealer, cloud, logger, operatorId: "api-test", pollMs: 1000, resyncMs: 60_000 }),
   });
@@ -37,6 +53,8 @@ export async function startTestApi(opts: { logStream?: pino.DestinationStream; k
   return {
     url,
     store,
+    databaseUrl: db.url,
+    sealingKey: key,
     async request(method, path, o = {}) {
       const headers: Record<string, string> = { ...(o.headers ?? {}) };
       const token = o.token === undefined ? WRITE_TOKEN : o.token;

@@ -5,11 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/store/embedded.js";
+import { withMotoVenv } from "./prerequisites.js";
 
 let server: EmbeddedServer | undefined;
 let dir: string | undefined;
 
 export async function setup(project: TestProject) {
+  // Test workers start after this and inherit it: moto from the virtual environment `npm test` made, if any.
+  process.env.PATH = withMotoVenv(process.env).PATH;
   let url = process.env.DATABASE_URL;
   if (!url) {
     dir = mkdtempSync(path.join(tmpdir(), "byoc-test-pg-"));

@@ -1,5 +1,5 @@
 // moto_server as a child process on a free 127.0.0.1 port: the independent AWS implementation the AWS
-// path is proved against. Seeds the customer prerequisites (SPEC §4) through the SDK, as the Terraform
+// path is proved against. Seeds the customer prerequisites (docs/reference.md §9) through the SDK, as the Terraform
 // module in deploy/terraform/customer-account would. If moto is missing the suite fails with one line
 // saying how to install it: CI must never skip it silently.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";

@@ -1,5 +1,5 @@
 // Reading the sandbox cloud as a person with console access would, for assertions: one project's
-// resources by their SPEC §4 names, and the AWS calls that changed something (a CloudTrail of writes).
+// resources by their docs/reference.md §4 names, and the AWS calls that changed something (a CloudTrail of writes).
 import type { AccountState, SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { projectNames, type ServiceRole } from "../../src/cloud/names.js";
 

@@ -1,4 +1,4 @@
-# The DB subnet group every project's RDS instance is created in (SPEC §4): the private subnets.
+# The DB subnet group every project's RDS instance is created in (docs/reference.md §9): the private subnets.
 
 resource "aws_db_subnet_group" "this" {
   name        = "langgraph-cloud-db-subnet-group"

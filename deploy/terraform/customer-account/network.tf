@@ -1,4 +1,4 @@
-# The network the operator discovers by tag (SPEC §4): the VPC and its subnets carry
+# The network the operator discovers by tag (docs/reference.md §9): the VPC and its subnets carry
 # langgraph-cloud-enabled=1, private subnets langgraph-cloud-private=1, public ones 0.
 # Either an existing VPC is tagged in place (aws_ec2_tag leaves its other tags alone and
 # removes only ours on destroy), or a new one is created with the tags on it.

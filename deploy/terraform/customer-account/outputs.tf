@@ -42,3 +42,8 @@ output "task_execution_role_arn" {
   description = "ARN of LangGraphCloudECSTaskExecutionRole."
   value       = aws_iam_role.task_execution.arn
 }
+
+output "redis_namespace_id" {
+  description = "Id of the Cloud Map namespace langgraph-cloud-redis the projects' Redis registers in."
+  value       = aws_service_discovery_private_dns_namespace.redis.id
+}

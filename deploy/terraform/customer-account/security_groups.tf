@@ -1,4 +1,4 @@
-# The two security groups the operator finds by name (SPEC §4). Tasks and the RDS instance share the
+# The two security groups the operator finds by name (docs/reference.md §9). Tasks and the RDS instance share the
 # service group and talk to each other through its self rule (Postgres 5432, Redis 6379, API 8000);
 # load balancers sit in the lb group and may reach only the API port.
 

@@ -1,4 +1,4 @@
-# The role ECS uses to start every project's tasks (SPEC §4): pull images, write logs, and read the
+# The role ECS uses to start every project's tasks (docs/reference.md §9): pull images, write logs, and read the
 # project's secrets into the container environment. It may read only secrets that carry the
 # langgraph-cloud tag, which the operator puts on every secret it creates: any other secret in the
 # account given that tag becomes readable by these tasks too.

@@ -100,3 +100,9 @@ variable "lb_ingress_cidrs" {
     error_message = "lb_ingress_cidrs must contain IPv4 CIDR blocks."
   }
 }
+
+variable "create_elb_service_linked_role" {
+  description = "Create AWSServiceRoleForElasticLoadBalancing. Leave false when the account already has it (any account that ever had a load balancer does); ELB also creates it on first use."
+  type        = bool
+  default     = false
+}

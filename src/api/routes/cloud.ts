@@ -10,6 +10,7 @@ import { getProject } from "../../store/projects.js";
 import type { ApiDeps } from "../server.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, Problem } from "../schemas.js";
+import { scopeOf } from "../auth.js";
 import { decodeLogsCursor, encodeLogsCursor } from "../views.js";
 
 const security = [{ bearer: [] }];
@@ -41,7 +42,7 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     schema: { tags: ["status"], security, params: IdOrName, description: "Dry run: the actions the next pass would take, and why. Changes nothing.", response: { 200: Plan, ...errors } },
   }, async (req) => {
     if (!deps.planner) throw new ProblemError(503, "Service unavailable", "this API server runs no engine to plan with");
-    const p = await getProject(deps.store, req.params.idOrName);
+    const p = await getProject(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     const plan = await deps.planner(p.id);
     if (!plan) throw notFound(`project ${req.params.idOrName}`);
@@ -64,7 +65,7 @@ export const cloudRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fastify
     },
   }, async (req) => {
     const cloud = requireCloud();
-    const p = await getProject(deps.store, req.params.idOrName);
+    const p = await getProject(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     const since = req.query.since ? new Date(req.query.since) : new Date(Date.now() - 3_600_000);
     const until = req.query.until ? new Date(req.query.until) : undefined;

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import {
   createProject, getProject, listProjects, listRevisions, markDeleting, NameTakenError, ProjectDeletingError, StaleGenerationError, updateProject,
+  type TenantScope,
 } from "../../store/projects.js";
 import type { Store } from "../../store/db.js";
 import type { ApiDeps } from "../server.js";
@@ -11,13 +12,15 @@ import { applyPatch, newProjectFromBody } from "../projectInput.js";
 import { notFound, ProblemError } from "../problem.js";
 import { IdOrName, ListQuery, listOf, Problem, Project, ProjectCreate, ProjectPatch } from "../schemas.js";
 import { decodeNameCursor, encodeCursor, projectView } from "../views.js";
+import { callerOf, scopeOf } from "../auth.js";
+import { checkPatchExternalId, tenantForCreate, withTenantDefaults } from "../tenancy.js";
 
 const security = [{ bearer: [] }];
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
 
 /** The task definition carries the newest revision's env over the project's: a PATCH of env must fit with it. */
-async function newestRevisionEnv(store: Store, idOrName: string): Promise<Record<string, string>> {
-  const p = await getProject(store, idOrName);
+async function newestRevisionEnv(store: Store, scope: TenantScope, idOrName: string): Promise<Record<string, string>> {
+  const p = await getProject(store, scope, idOrName);
   return p ? (await listRevisions(store, p.id, 1))[0]?.env ?? {} : {};
 }
 
@@ -27,7 +30,9 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
   app.post("/v1/projects", {
     schema: { tags: ["projects"], security, body: ProjectCreate, response: { 201: Project, 409: Problem, 413: Problem, 415: Problem, ...errors } },
   }, async (req, reply) => {
-    const input = newProjectFromBody(req.body, deps.sealer);
+    const caller = callerOf(req);
+    const tenant = await tenantForCreate(deps.store, caller);
+    const input = { ...newProjectFromBody(withTenantDefaults(req.body, tenant, caller), deps.sealer), tenantId: tenant.id };
     try {
       const { project } = await createProject(deps.store, input);
       return reply.status(201).header("etag", `"${project.generation}"`).header("location", `/v1/projects/${project.name}`).send(projectView(project));
@@ -41,15 +46,16 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
     schema: { tags: ["projects"], security, querystring: ListQuery, response: { 200: listOf(Project), ...errors } },
   }, async (req) => {
     const limit = Number(req.query.limit ?? 50);
-    const rows = await listProjects(deps.store, limit + 1, decodeNameCursor(req.query.cursor));
+    const rows = await listProjects(deps.store, scopeOf(req), limit + 1, decodeNameCursor(req.query.cursor));
     const page = rows.slice(0, limit);
-    return { items: page.map(projectView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].name) : null };
+    const last = page[page.length - 1];
+    return { items: page.map(projectView), nextCursor: rows.length > limit ? encodeCursor(`${last.name}.${last.tenantId}`) : null };
   });
 
   app.get("/v1/projects/:idOrName", {
     schema: { tags: ["projects"], security, params: IdOrName, response: { 200: Project, ...errors } },
   }, async (req, reply) => {
-    const p = await getProject(deps.store, req.params.idOrName);
+    const p = await getProject(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     return reply.header("etag", `"${p.generation}"`).send(projectView(p));
   });
@@ -65,9 +71,10 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
     if (!ifMatch) throw new ProblemError(428, "Precondition required", 'send If-Match: "<generation>" from the ETag you read', [{ field: "header.if-match", message: "is required" }]);
     const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(ifMatch.trim());
     if (!m) throw new ProblemError(400, "Invalid request", 'If-Match must be "<generation>"', [{ field: "header.if-match", message: 'must be "<generation>"' }]);
-    const revisionEnv = await newestRevisionEnv(deps.store, req.params.idOrName);
+    await checkPatchExternalId(deps.store, callerOf(req), req.body.externalId);
+    const revisionEnv = await newestRevisionEnv(deps.store, scopeOf(req), req.params.idOrName);
     try {
-      const p = await updateProject(deps.store, req.params.idOrName, Number(m[1]), (current) => applyPatch(current, req.body, deps.sealer, revisionEnv));
+      const p = await updateProject(deps.store, scopeOf(req), req.params.idOrName, Number(m[1]), (current) => applyPatch(current, req.body, deps.sealer, revisionEnv));
       if (!p) throw notFound(`project ${req.params.idOrName}`);
       return reply.header("etag", `"${p.generation}"`).send(projectView(p));
     } catch (err) {
@@ -82,7 +89,7 @@ export const projectRoutes = (deps: ApiDeps): FastifyPluginAsync => async (fasti
   app.delete("/v1/projects/:idOrName", {
     schema: { tags: ["projects"], security, params: IdOrName, response: { 202: Project, ...errors } },
   }, async (req, reply) => {
-    const p = await markDeleting(deps.store, req.params.idOrName);
+    const p = await markDeleting(deps.store, scopeOf(req), req.params.idOrName);
     if (!p) throw notFound(`project ${req.params.idOrName}`);
     return reply.status(202).send(projectView(p));
   });

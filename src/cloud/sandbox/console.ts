@@ -3,7 +3,9 @@
 // resources without our tags, and breaking or fixing the customer's role. These bypass the API
 // front door (no faults, no call log) but obey the same state rules, so the operator observes them
 // exactly as it would observe a colleague's clicks.
-import { CLUSTER_NAME, LOG_GROUP_NAME, SERVICE_SG_NAME, TAG_PRIVATE } from "../names.js";
+import { CLUSTER_NAME, LOG_GROUP_NAME, REDIS_NAMESPACE_NAME, SERVICE_SG_NAME, TAG_PRIVATE } from "../names.js";
+import { issueCertificate, type Certificate } from "./acm.js";
+import { clampDesiredCount } from "./autoscaling.js";
 import { setMetricOverride } from "./cloudwatch.js";
 import { activeCluster, findService, serviceTasks, type EcsCluster } from "./ecs-model.js";
 import { stopTask } from "./ecs-tasks.js";
@@ -16,7 +18,10 @@ import { rdsHandlers, stopInstance } from "./rds.js";
 import type { SandboxRuntime } from "./runtime.js";
 import { findSecret, scheduleDeletion } from "./secrets-model.js";
 import { secretsHandlers } from "./secrets.js";
+import { seedRedisNamespace } from "./prerequisites.js";
 import { IAM_SCOPE, type Caller, type OpContext, type Tags } from "./state.js";
+import { HANDLERS } from "./runtime.js";
+import type { SandboxService } from "./errors.js";
 
 export interface ForeignServiceOptions {
   cluster?: string;
@@ -207,6 +212,66 @@ export class SandboxConsole {
     this.rt.forgetRoleDenials(accountId);
   }
 
+  /**
+   * Prepares the account for a tenant, as the customer's Terraform module does: from now on its roles
+   * trust `externalId` (the tenant's) and refuse any other, the sandbox-wide one included.
+   */
+  async prepareAccount(accountId: string, externalId: string): Promise<void> {
+    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) throw new Error(`not an external ID: ${JSON.stringify(externalId)}`);
+    await this.in(accountId, IAM_SCOPE, (ctx) => {
+      ctx.s.iam.trustedExternalId = externalId;
+    });
+  }
+
+  // Any modelled call, as a console user's click makes it (no faults, no call log): out-of-band edits
+  // of load balancers, listeners, target groups, Cloud Map services and scaling, for drift tests.
+
+  apply(accountId: string, region: string, service: Exclude<SandboxService, "sts">, operation: string, input: Record<string, unknown>): Promise<unknown> {
+    const handler = HANDLERS[service][operation];
+    if (!handler) throw new Error(`the sandbox does not model ${service}:${operation}`);
+    return this.in(accountId, region, (ctx) => handler(ctx, input));
+  }
+
+  // Cloud Map
+
+  /** Deletes the namespace, as `terraform destroy` of the module would; AWS refuses while it has services. */
+  deleteNamespace(accountId: string, region: string, name = REDIS_NAMESPACE_NAME): Promise<void> {
+    return this.in(accountId, region, (ctx) => {
+      const ns = Object.values(ctx.s.cloudmap.namespaces).find((n) => n.name === name);
+      if (!ns) fail("servicediscovery", "NamespaceNotFound", `Namespace not found: ${name}`);
+      if (Object.values(ctx.s.cloudmap.services).some((x) => x.namespaceId === ns.id)) {
+        fail("servicediscovery", "ResourceInUse", `Namespace ${ns.id} has services; delete them first`);
+      }
+      delete ctx.s.cloudmap.namespaces[ns.id];
+    });
+  }
+
+  /** Re-creates the module's namespace (re-applying the Terraform module). */
+  restoreNamespace(accountId: string, region: string): Promise<void> {
+    return this.in(accountId, region, (ctx) => seedRedisNamespace(ctx.s));
+  }
+
+  // ACM
+
+  /** A certificate the customer requested and validated in this account and region; returns its ARN. */
+  issueCertificate(accountId: string, region: string, domainName: string, status: Certificate["status"] = "ISSUED"): Promise<string> {
+    return this.in(accountId, region, (ctx) => issueCertificate(ctx, domainName, status).arn);
+  }
+
+  // Application Auto Scaling
+
+  /**
+   * What target tracking does under load: sets the service's desired count, held inside the scalable
+   * target's [min, max]; returns the count set. Without a registered target there is no autoscaler.
+   */
+  autoscale(accountId: string, region: string, serviceName: string, desiredCount: number, cluster = CLUSTER_NAME): Promise<number> {
+    return this.in(accountId, region, (ctx) => {
+      const target = ctx.s.scaling.targets[`service/${cluster}/${serviceName}|ecs:service:DesiredCount`];
+      if (!target) fail("application-autoscaling", "ObjectNotFoundException", `No scalable target registered for service/${cluster}/${serviceName}`);
+      return clampDesiredCount(ctx, target, desiredCount);
+    });
+  }
+
   // CloudWatch
 
   setMetric(accountId: string, region: string, namespace: string, metric: string, dims: Record<string, string>, value: number): Promise<void> {
@@ -234,6 +299,13 @@ function taggedByArn(ctx: OpContext, arn: string): { tags: Tags } | undefined {
     ...Object.values(s.rds.instances),
     ...Object.values(s.rds.snapshots),
     ...Object.values(s.secrets.secrets),
+    ...Object.values(s.elb.loadBalancers),
+    ...Object.values(s.elb.targetGroups),
+    ...Object.values(s.elb.listeners),
+    ...Object.values(s.cloudmap.services),
+    ...Object.values(s.cloudmap.namespaces),
+    ...Object.values(s.scaling.targets),
+    ...Object.values(s.acm.certificates),
   ];
   return (logGroup ? s.logs.groups[logGroup] : undefined) ?? candidates.find((x) => x.arn === arn);
 }

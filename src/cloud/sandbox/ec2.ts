@@ -26,12 +26,36 @@ export interface Subnet {
   tags: Tags;
 }
 
+/** One inbound rule: a port range open to CIDRs or to other security groups (the customer's module sets them). */
+export interface IngressRule {
+  protocol: string;
+  fromPort: number;
+  toPort: number;
+  cidrs?: string[];
+  groupIds?: string[];
+  description?: string;
+}
+
 export interface SecurityGroup {
   id: string;
   name: string;
   description: string;
   vpcId: string;
   tags: Tags;
+  ingress?: IngressRule[];
+}
+
+function ipPermissions(ctx: OpContext, g: SecurityGroup) {
+  if (g.name === "default") return [{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: g.id, UserId: ctx.s.accountId }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] }];
+  return (g.ingress ?? []).map((r) => ({
+    IpProtocol: r.protocol,
+    FromPort: r.protocol === "-1" ? undefined : r.fromPort,
+    ToPort: r.protocol === "-1" ? undefined : r.toPort,
+    IpRanges: (r.cidrs ?? []).map((CidrIp) => ({ CidrIp, Description: r.description })),
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: (r.groupIds ?? []).map((GroupId) => ({ GroupId, UserId: ctx.s.accountId, Description: r.description })),
+  }));
 }
 
 export interface Ec2State {
@@ -172,7 +196,7 @@ function describeSecurityGroups(ctx: OpContext, input: { GroupIds?: string[]; Gr
       VpcId: g.vpcId,
       OwnerId: ctx.s.accountId,
       SecurityGroupArn: `arn:${partition}:ec2:${ctx.s.region}:${ctx.s.accountId}:security-group/${g.id}`,
-      IpPermissions: g.name === "default" ? [{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: g.id, UserId: ctx.s.accountId }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] }] : [],
+      IpPermissions: ipPermissions(ctx, g),
       IpPermissionsEgress: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] }],
       Tags: Object.keys(g.tags).length ? ec2Tags(g.tags) : undefined,
     })),

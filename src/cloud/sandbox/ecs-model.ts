@@ -48,6 +48,12 @@ export interface ServiceEvent {
   message: string;
 }
 
+/** A target group the service's tasks are registered with (ALB/NLB form: no loadBalancerName). */
+export interface ServiceLoadBalancer { targetGroupArn?: string; loadBalancerName?: string; containerName?: string; containerPort?: number }
+
+/** A Cloud Map service the service's tasks are registered in. */
+export interface ServiceRegistry { registryArn?: string; port?: number; containerName?: string; containerPort?: number }
+
 export interface EcsService {
   arn: string;
   name: string;
@@ -58,7 +64,8 @@ export interface EcsService {
   platformVersion: string;
   networkConfiguration?: { awsvpcConfiguration?: { subnets?: string[]; securityGroups?: string[]; assignPublicIp?: string } };
   deploymentConfiguration: Record<string, unknown> & { deploymentCircuitBreaker: { enable: boolean; rollback: boolean } };
-  loadBalancers: unknown[];
+  loadBalancers: ServiceLoadBalancer[];
+  serviceRegistries: ServiceRegistry[];
   healthCheckGracePeriodSeconds?: number;
   tags: Tags;
   createdAt: number;
@@ -73,6 +80,8 @@ export interface EcsService {
   events: ServiceEvent[];
   lastCompletedTaskDefinition?: string;
   inactiveAt?: number;
+  /** When DeleteService was called: a deleted service reads DRAINING for at least a task's stop time. */
+  drainingAt?: number;
   /** Number of tasks ever placed, for spreading tasks over subnets. */
   placements: number;
   /** Whether the last scheduling pass found the service at steady state (for the event ECS emits). */
@@ -115,6 +124,8 @@ export interface EcsTask {
   memory?: string;
   steps: TaskStep[];
   ready: boolean;
+  /** The container-contract rule this task's image broke (image-model.ts), if any. */
+  contractFailure?: { rule: string; phase: string; line: string; exitCode: number };
   /** awslogs streams this task writes, closed when it stops. */
   logStreams: { group: string; stream: string }[];
   tags: Tags;

@@ -74,7 +74,9 @@ export function scheduleService(ctx: OpContext, svc: EcsService, at: number): vo
   const tasks = serviceTasks(ctx, svc);
   if (svc.status === "DRAINING") {
     stopAll(ctx, svc, tasks, at, "Service deleted");
-    if (tasks.every((t) => t.lastStatus === "STOPPED")) {
+    // As on AWS, DeleteService answers DRAINING even with no task left to stop; INACTIVE comes after.
+    const drained = at >= (svc.drainingAt ?? 0) + ctx.timings.taskStop;
+    if (drained && tasks.every((t) => t.lastStatus === "STOPPED")) {
       svc.status = "INACTIVE";
       svc.inactiveAt = at;
     }
@@ -175,5 +177,6 @@ function purge(ctx: OpContext): void {
 
 export function advanceEcs(ctx: OpContext): void {
   for (const svc of ctx.s.ecs.services) if (svc.status !== "INACTIVE") runUntil(ctx, svc, ctx.now);
+  for (const svc of ctx.s.ecs.services) if (svc.status === "DRAINING") scheduleService(ctx, svc, ctx.now);
   purge(ctx);
 }

@@ -5,7 +5,10 @@
 // configuration or forceNewDeployment, and only rescales for a desiredCount change; DeleteService
 // needs force (or desiredCount 0), drains, then leaves the service INACTIVE for a while.
 import { fail } from "./errors.js";
-import { activeCluster, ecsArn, ecsPage, findService, findTaskDefinition, tagsFromEcs, type EcsService } from "./ecs-model.js";
+import { checkLoadBalancers, checkServiceRegistries } from "./ecs-attachments.js";
+import {
+  activeCluster, ecsArn, ecsPage, findService, findTaskDefinition, tagsFromEcs, type EcsService, type ServiceLoadBalancer, type ServiceRegistry,
+} from "./ecs-model.js";
 import { newDeployment, scheduleService } from "./ecs-scheduler.js";
 import { serviceOutput } from "./ecs-shapes.js";
 import { stableHex } from "./ids.js";
@@ -60,7 +63,8 @@ interface CreateServiceInput {
   platformVersion?: string;
   networkConfiguration?: Network;
   deploymentConfiguration?: Record<string, unknown>;
-  loadBalancers?: unknown[];
+  loadBalancers?: ServiceLoadBalancer[];
+  serviceRegistries?: ServiceRegistry[];
   healthCheckGracePeriodSeconds?: number;
   tags?: { key?: string; value?: string }[];
   propagateTags?: string;
@@ -93,6 +97,8 @@ export function createServiceNow(ctx: OpContext, input: CreateServiceInput, tags
   const launchType = input.launchType ?? "FARGATE";
   const td = serviceTaskDefinition(ctx, input.taskDefinition, launchType);
   if (td.spec.networkMode === "awsvpc" || input.networkConfiguration) checkNetwork(ctx, input.networkConfiguration);
+  checkLoadBalancers(ctx, td, input.loadBalancers, input.healthCheckGracePeriodSeconds);
+  checkServiceRegistries(ctx, td, input.serviceRegistries);
   ctx.s.ecs.services = ctx.s.ecs.services.filter((x) => !(x.clusterName === cluster.name && x.name === name));
   const svc: EcsService = {
     arn: ecsArn(ctx, `service/${cluster.name}/${name}`),
@@ -105,6 +111,7 @@ export function createServiceNow(ctx: OpContext, input: CreateServiceInput, tags
     networkConfiguration: structuredClone(input.networkConfiguration),
     deploymentConfiguration: mergeDeploymentConfiguration(DEFAULT_DEPLOYMENT_CONFIGURATION, input.deploymentConfiguration),
     loadBalancers: structuredClone(input.loadBalancers ?? []),
+    serviceRegistries: structuredClone(input.serviceRegistries ?? []),
     healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds,
     tags,
     createdAt: ctx.now,
@@ -141,10 +148,25 @@ interface UpdateServiceInput {
   forceNewDeployment?: boolean;
   deploymentConfiguration?: Record<string, unknown>;
   networkConfiguration?: Network;
+  loadBalancers?: ServiceLoadBalancer[];
+  serviceRegistries?: ServiceRegistry[];
   healthCheckGracePeriodSeconds?: number;
   enableExecuteCommand?: boolean;
   propagateTags?: string;
   enableECSManagedTags?: boolean;
+}
+
+/** A change of load balancers or registries starts a new deployment, as ECS documents for UpdateService. */
+function updateAttachments(ctx: OpContext, svc: EcsService, input: UpdateServiceInput, taskDefinition: string): boolean {
+  const lbChanged = input.loadBalancers !== undefined && canonical(input.loadBalancers) !== canonical(svc.loadBalancers);
+  const regChanged = input.serviceRegistries !== undefined && canonical(input.serviceRegistries) !== canonical(svc.serviceRegistries);
+  const td = findTaskDefinition(ctx, taskDefinition)!;
+  const lbs = input.loadBalancers ?? svc.loadBalancers;
+  if (lbChanged || input.healthCheckGracePeriodSeconds !== undefined) checkLoadBalancers(ctx, td, lbs, input.healthCheckGracePeriodSeconds ?? svc.healthCheckGracePeriodSeconds);
+  if (regChanged) checkServiceRegistries(ctx, td, input.serviceRegistries);
+  if (lbChanged) svc.loadBalancers = structuredClone(input.loadBalancers!);
+  if (regChanged) svc.serviceRegistries = structuredClone(input.serviceRegistries!);
+  return lbChanged || regChanged;
 }
 
 export function updateServiceNow(ctx: OpContext, input: UpdateServiceInput) {
@@ -152,6 +174,8 @@ export function updateServiceNow(ctx: OpContext, input: UpdateServiceInput) {
   const td = input.taskDefinition ? serviceTaskDefinition(ctx, input.taskDefinition, svc.launchType) : undefined;
   const networkChanged = input.networkConfiguration !== undefined && canonical(input.networkConfiguration) !== canonical(svc.networkConfiguration);
   if (networkChanged) checkNetwork(ctx, input.networkConfiguration);
+  const current = svc.deployments.find((d) => d.status === "PRIMARY")!;
+  const attachmentsChanged = updateAttachments(ctx, svc, input, td?.arn ?? current.taskDefinition);
   if (input.deploymentConfiguration) svc.deploymentConfiguration = mergeDeploymentConfiguration(svc.deploymentConfiguration, input.deploymentConfiguration);
   if (networkChanged) svc.networkConfiguration = structuredClone(input.networkConfiguration);
   if (input.healthCheckGracePeriodSeconds !== undefined) svc.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
@@ -160,7 +184,7 @@ export function updateServiceNow(ctx: OpContext, input: UpdateServiceInput) {
   if (input.enableECSManagedTags !== undefined) svc.enableECSManagedTags = input.enableECSManagedTags;
   const primary = svc.deployments.find((d) => d.status === "PRIMARY")!;
   const desired = input.desiredCount ?? svc.desiredCount;
-  if ((td && td.arn !== primary.taskDefinition) || input.forceNewDeployment || networkChanged) {
+  if ((td && td.arn !== primary.taskDefinition) || input.forceNewDeployment || networkChanged || attachmentsChanged) {
     primary.status = "ACTIVE";
     svc.deployments.unshift(newDeployment(ctx, svc, td?.arn ?? primary.taskDefinition, desired, ctx.now));
   } else if (desired !== primary.desiredCount) {
@@ -179,6 +203,7 @@ export function deleteServiceNow(ctx: OpContext, input: { cluster?: string; serv
   if (svc.status !== "ACTIVE") fail("ecs", "ServiceNotActiveException", "Service was not ACTIVE.");
   if (svc.desiredCount > 0 && !input.force) fail("ecs", "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.");
   svc.status = "DRAINING";
+  svc.drainingAt = ctx.now;
   svc.desiredCount = 0;
   for (const d of svc.deployments) d.desiredCount = 0;
   scheduleService(ctx, svc, ctx.now);

@@ -70,7 +70,7 @@ export function serviceOutput(ctx: OpContext, svc: EcsService, include: string[]
     serviceName: svc.name,
     clusterArn: ecsArn(ctx, `cluster/${svc.clusterName}`),
     loadBalancers: structuredClone(svc.loadBalancers),
-    serviceRegistries: [],
+    serviceRegistries: structuredClone(svc.serviceRegistries ?? []),
     status: svc.status,
     desiredCount: svc.desiredCount,
     runningCount: tasks.filter(isRunningTask).length,

@@ -1,9 +1,11 @@
 // One ECS task's life on Fargate, simulated: placed in one of the service's subnets, PROVISIONING →
 // PENDING → RUNNING → healthy over `taskStart`, writing to its awslogs streams while it runs.
-// SPEC §2: an image whose tag begins with `fail` never passes its health check (or, without one, its
+// docs/reference.md §2: an image whose tag begins with `fail` never passes its health check (or, without one, its
 // essential container exits). As on Fargate, a task fails to start when its awslogs group is missing
 // (unless awslogs-create-group) or a secret it references is missing, scheduled for deletion, or
-// lacks the JSON key asked for.
+// lacks the JSON key asked for. With the image model on (image-model.ts), a LangGraph container that
+// breaks the container contract starts, logs why, and exits (or fails its health check).
+import { contractFailure, isLangGraphImage, langGraphContainers, type ContractFailure } from "./image-model.js";
 import { findTaskDefinition, type EcsDeployment, type EcsService, type EcsTask, type EcsTaskDefinition, type TaskStep } from "./ecs-model.js";
 import { closeLogStream, openLogStream } from "./logs.js";
 import { mintHex, type OpContext } from "./state.js";
@@ -19,7 +21,7 @@ interface ContainerDef {
 
 const containersOf = (td: EcsTaskDefinition | undefined) => (td?.spec.containerDefinitions ?? []) as ContainerDef[];
 
-/** SPEC §2: an image whose tag begins with `fail` never becomes healthy. Digests never fail. */
+/** docs/reference.md §2: an image whose tag begins with `fail` never becomes healthy. Digests never fail. */
 export function imageFails(image: string | undefined): boolean {
   if (!image || image.includes("@")) return false;
   const tag = image.slice(image.lastIndexOf("/") + 1).split(":")[1];
@@ -64,6 +66,15 @@ function startFailure(ctx: OpContext, td: EcsTaskDefinition | undefined): string
   return undefined;
 }
 
+/** The first contract rule any LangGraph container of the task breaks. */
+function brokenContract(ctx: OpContext, td: EcsTaskDefinition, ip: string): ContractFailure | undefined {
+  for (const c of langGraphContainers(ctx, td, ip)) {
+    const broken = contractFailure(ctx, c);
+    if (broken) return broken;
+  }
+  return undefined;
+}
+
 export function launchTask(ctx: OpContext, svc: EcsService, d: EcsDeployment, at: number): EcsTask {
   const td = findTaskDefinition(ctx, d.taskDefinition);
   const subnets = svc.networkConfiguration?.awsvpcConfiguration?.subnets ?? [];
@@ -76,9 +87,17 @@ export function launchTask(ctx: OpContext, svc: EcsService, d: EcsDeployment, at
   const healthChecked = containers.some((c) => c.healthCheck);
   const failure = startFailure(ctx, td);
   const failing = containers.some((c) => c.essential !== false && imageFails(c.image));
+  const octet = parseInt(id.slice(0, 4), 16);
+  const privateIp = `${subnet?.cidr.split(".").slice(0, 2).join(".") ?? "10.0"}.${(octet >> 8) % 32}.${(octet % 250) + 4}`;
+  const broken = !failure && ctx.imageModel && td ? brokenContract(ctx, td, privateIp) : undefined;
   const steps: TaskStep[] = [{ at: at + T * 0.2, lastStatus: "PENDING" }];
   if (failure) {
     steps.push({ at: at + T * 0.3, stop: { reason: failure, code: "TaskFailedToStart", failed: true } });
+  } else if (broken) {
+    steps.push({ at: at + T * 0.6, lastStatus: "RUNNING" });
+    const stop = { reason: broken.stoppedReason, code: "EssentialContainerExited", exitCode: broken.exitCode, failed: true };
+    if (broken.phase === "startup") steps.push({ at: at + T * 0.8, stop });
+    else steps.push({ at: at + T, health: "UNHEALTHY", stop });
   } else if (failing) {
     steps.push({ at: at + T * 0.6, lastStatus: "RUNNING" });
     const reason = healthChecked ? "Task failed container health checks" : "Essential container in task exited";
@@ -86,7 +105,6 @@ export function launchTask(ctx: OpContext, svc: EcsService, d: EcsDeployment, at
   } else {
     steps.push({ at: at + T * 0.6, lastStatus: "RUNNING" }, { at: at + T, health: healthChecked ? "HEALTHY" : undefined, ready: true });
   }
-  const octet = parseInt(id.slice(0, 4), 16);
   const task: EcsTask = {
     id,
     arn: `${svc.arn.replace(/:service\/.*/, "")}:task/${svc.clusterName}/${id}`,
@@ -102,12 +120,13 @@ export function launchTask(ctx: OpContext, svc: EcsService, d: EcsDeployment, at
     createdAt: at,
     subnetId,
     az: subnet?.az ?? `${ctx.s.region}a`,
-    privateIp: `${subnet?.cidr.split(".").slice(0, 2).join(".") ?? "10.0"}.${(octet >> 8) % 32}.${(octet % 250) + 4}`,
+    privateIp,
     cpu: td?.spec.cpu as string | undefined,
     memory: td?.spec.memory as string | undefined,
     steps,
     ready: false,
     logStreams: [],
+    contractFailure: broken && { rule: broken.rule, phase: broken.phase, line: broken.line, exitCode: broken.exitCode },
     tags: svc.propagateTags === "SERVICE" ? { ...svc.tags } : svc.propagateTags === "TASK_DEFINITION" ? { ...(td?.tags ?? {}) } : {},
   };
   ctx.s.ecs.tasks[id] = task;
@@ -123,7 +142,8 @@ export function openStreams(ctx: OpContext, task: EcsTask, at: number): void {
     const prefix = opts["awslogs-stream-prefix"];
     const stream = prefix ? `${prefix}/${c.name}/${task.id}` : task.id;
     const role = ["api", "queue", "redis"].includes(c.name) ? c.name : td?.family.split("-").at(-1) ?? "other";
-    const source = { taskId: task.id, container: c.name, role, image: c.image ?? "", failing: imageFails(c.image) };
+    const contract = task.contractFailure && isLangGraphImage(c.image ?? "") ? task.contractFailure : undefined;
+    const source = { taskId: task.id, container: c.name, role, image: c.image ?? "", failing: imageFails(c.image), contract };
     if (openLogStream(ctx, group, stream, source, at)) task.logStreams.push({ group, stream });
   }
 }

@@ -11,9 +11,14 @@ import * as secretsSdk from "@aws-sdk/client-secrets-manager";
 import * as ecsSdk from "@aws-sdk/client-ecs";
 import * as logsSdk from "@aws-sdk/client-cloudwatch-logs";
 import * as cloudwatchSdk from "@aws-sdk/client-cloudwatch";
+import * as elbSdk from "@aws-sdk/client-elastic-load-balancing-v2";
+import * as cloudMapSdk from "@aws-sdk/client-servicediscovery";
+import * as scalingSdk from "@aws-sdk/client-application-auto-scaling";
+import * as acmSdk from "@aws-sdk/client-acm";
 import { randomUUID } from "node:crypto";
 
-export type SandboxService = "sts" | "ec2" | "rds" | "secretsmanager" | "ecs" | "logs" | "cloudwatch";
+export type SandboxService =
+  | "sts" | "ec2" | "rds" | "secretsmanager" | "ecs" | "logs" | "cloudwatch" | "elbv2" | "servicediscovery" | "application-autoscaling" | "acm";
 
 type Shape = readonly [code: string, status: number];
 type ExceptionCtor = new (opts: Record<string, unknown>) => Error;
@@ -48,10 +53,23 @@ const FAMILIES: Record<SandboxService, ErrorFamily> = {
     throttle: ["ThrottlingException", 400], server: ["ServiceUnavailableException", 500], accessDenied: ["AccessDeniedException", 400] },
   cloudwatch: { base: cloudwatchSdk.CloudWatchServiceException as unknown as ExceptionCtor, sdk: cloudwatchSdk, query: false, ...json,
     throttle: ["Throttling", 400], server: ["InternalServiceFault", 500], accessDenied: ["AccessDenied", 403] },
+  elbv2: { base: elbSdk.ElasticLoadBalancingV2ServiceException as unknown as ExceptionCtor, sdk: elbSdk, query: true, ...query,
+    throttle: ["Throttling", 400], server: ["InternalFailure", 500], accessDenied: ["AccessDenied", 403] },
+  servicediscovery: { base: cloudMapSdk.ServiceDiscoveryServiceException as unknown as ExceptionCtor, sdk: cloudMapSdk, query: false, ...json,
+    throttle: ["RequestLimitExceeded", 400], server: ["InternalFailure", 500], accessDenied: ["AccessDeniedException", 400] },
+  "application-autoscaling": { base: scalingSdk.ApplicationAutoScalingServiceException as unknown as ExceptionCtor, sdk: scalingSdk, query: false, ...json,
+    throttle: ["ThrottlingException", 400], server: ["InternalServiceException", 500], accessDenied: ["AccessDeniedException", 400] },
+  acm: { base: acmSdk.ACMServiceException as unknown as ExceptionCtor, sdk: acmSdk, query: false, ...json,
+    throttle: ["ThrottlingException", 400], server: ["InternalFailure", 500], accessDenied: ["AccessDeniedException", 400] },
 };
 
-/** RDS's wire codes drop the `Fault` suffix its SDK class names carry (DBInstanceNotFound → DBInstanceNotFoundFault). */
+/**
+ * Query-protocol wire codes drop the suffix their SDK class names carry: RDS's `Fault`
+ * (DBInstanceNotFound → DBInstanceNotFoundFault), ELBv2's `Exception` (LoadBalancerNotFound →
+ * LoadBalancerNotFoundException).
+ */
 function wireCode(service: SandboxService, name: string): string {
+  if (service === "elbv2") return name.replace(/Exception$/, "");
   if (service !== "rds" || name === "DBSubnetGroupNotFoundFault") return name;
   return name.replace(/Fault$/, "");
 }

@@ -1,7 +1,8 @@
 // The sandbox cloud: a simulated AWS that the operator's real SDK v3 clients talk to in sandbox mode
-// (SPEC §2), plugged beneath each client as a middleware so the operator's code path is the one it
+// (docs/reference.md §2), plugged beneath each client as a middleware so the operator's code path is the one it
 // runs against AWS. It models the operations the operator makes (STS, EC2 discovery, RDS, Secrets
-// Manager, ECS, CloudWatch Logs and metrics) with AWS's error codes and shapes, asynchronous
+// Manager, ECS, CloudWatch Logs and metrics, Elastic Load Balancing v2, Cloud Map, Application Auto
+// Scaling, ACM) with AWS's error codes and shapes, a model of the LangGraph image, asynchronous
 // provisioning scaled by BYOC_SANDBOX_DELAY_MS, fault injection, and a console for out-of-band changes.
 // State lives in a SandboxStateStore (memory, or Postgres to be shared by processes and survive them).
 import { randomInt } from "node:crypto";
@@ -9,7 +10,8 @@ import type { Pluggable } from "@smithy/types";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../names.js";
 import { SandboxCallLog } from "./calls.js";
 import { SandboxConsole } from "./console.js";
-import { checkFault, NO_FAULTS, parseFaults, type SandboxFaults } from "./faults.js";
+import { readSandboxEnv } from "../../config/sandbox.js";
+import { checkFault, NO_FAULTS, type SandboxFaults } from "./faults.js";
 import { SandboxRuntime } from "./runtime.js";
 import { timingsFor, type AccountState, type Caller } from "./state.js";
 import { MemoryStateStore, type SandboxStateStore } from "./store.js";
@@ -38,9 +40,20 @@ export interface SandboxOptions {
   seed?: number;
   /** The simulated clock; default Date.now. */
   now?: () => number;
+  /**
+   * Hold LangGraph tasks to the image's container contract (image-model.ts): a task whose Redis is not
+   * in Cloud Map, whose Postgres is unreachable or lacks TLS, whose health check the image cannot run,
+   * or that has no licence key, stops as the real image would. BYOC_SANDBOX_IMAGE_MODEL=on|off.
+   * Default IMAGE_MODEL_DEFAULT.
+   */
+  imageModel?: boolean;
 }
 
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/**
+ * Off until the operator meets the container contract (issue 14): today's operator (curl health
+ * check, Redis by bare service name) would fail every rollout. The operator's side turns it on.
+ */
+export const IMAGE_MODEL_DEFAULT = false;
 
 export class SandboxCloud {
   readonly calls: SandboxCallLog;
@@ -59,6 +72,7 @@ export class SandboxCloud {
       timings: timingsFor(opts.delayMs ?? 3000),
       now: opts.now ?? Date.now,
       faults,
+      imageModel: opts.imageModel ?? IMAGE_MODEL_DEFAULT,
     });
     this.calls = this.rt.calls;
     this.console = new SandboxConsole(this.rt);
@@ -66,29 +80,12 @@ export class SandboxCloud {
 
   /**
    * Reads BYOC_SANDBOX_DELAY_MS, BYOC_SANDBOX_EXTERNAL_ID, BYOC_SANDBOX_FAULTS
-   * ("throttle=0.2,5xx=0.05,timeout=0.02,latencyMs=50") and BYOC_SANDBOX_SEED; a bad value throws an
-   * Error whose message starts with the variable's name.
+   * ("throttle=0.2,5xx=0.05,timeout=0.02,latencyMs=50") and BYOC_SANDBOX_SEED (src/config/sandbox.ts);
+   * a bad value throws a ConfigError whose message starts with the variable's name.
    */
   static fromEnv(env: NodeJS.ProcessEnv, store?: SandboxStateStore): SandboxCloud {
-    const opts: SandboxOptions = { store };
-    const delay = env.BYOC_SANDBOX_DELAY_MS?.trim();
-    if (delay) {
-      const ms = Number(delay);
-      if (!Number.isFinite(ms) || ms < 0) throw new Error(`BYOC_SANDBOX_DELAY_MS: must be a non-negative number of milliseconds, got ${JSON.stringify(delay)}`);
-      opts.delayMs = ms;
-    }
-    const externalId = env.BYOC_SANDBOX_EXTERNAL_ID;
-    if (externalId !== undefined && externalId !== "") {
-      if (!EXTERNAL_ID.test(externalId)) throw new Error("BYOC_SANDBOX_EXTERNAL_ID: must be 2-1224 characters of letters, digits and +=,.@:/-_");
-      opts.externalId = externalId;
-    }
-    if (env.BYOC_SANDBOX_FAULTS?.trim()) opts.faults = parseFaults(env.BYOC_SANDBOX_FAULTS, "BYOC_SANDBOX_FAULTS");
-    const seed = env.BYOC_SANDBOX_SEED?.trim();
-    if (seed) {
-      if (!/^\d{1,10}$/.test(seed)) throw new Error(`BYOC_SANDBOX_SEED: must be a non-negative integer, got ${JSON.stringify(seed)}`);
-      opts.seed = Number(seed);
-    }
-    return new SandboxCloud(opts);
+    const { delayMs, externalId, faults, seed, imageModel } = readSandboxEnv(env);
+    return new SandboxCloud({ store, delayMs, externalId, faults, seed, imageModel });
   }
 
   /** Plugs the sandbox beneath a real SDK client (idempotent) and returns the client. */
@@ -110,6 +107,15 @@ export class SandboxCloud {
   setFaults(f: Partial<SandboxFaults>): void {
     for (const [k, v] of Object.entries(f)) if (v !== undefined) checkFault(k as keyof SandboxFaults, v);
     this.rt.faults = { ...this.rt.faults, ...f };
+  }
+
+  /** Turns the LangGraph image model on or off for tasks launched from now on. */
+  setImageModel(on: boolean): void {
+    this.rt.imageModel = on;
+  }
+
+  get imageModel(): boolean {
+    return this.rt.imageModel;
   }
 
   /** A snapshot of one account's region, brought up to the sandbox clock (seeded on first touch). */

@@ -12,6 +12,8 @@ export interface LogSource {
   role: string;
   image: string;
   failing: boolean;
+  /** The container-contract rule the task broke (image-model.ts): its line is what the container says. */
+  contract?: { rule: string; phase: string; line: string; exitCode: number };
 }
 
 export interface StreamTimes {
@@ -53,14 +55,28 @@ function startupLines(src: LogSource | undefined): Line[] {
       (t) => redisLine(t, "Ready to accept connections tcp"),
     ];
   }
+  const started: Line = (t) => json(t, "info", "langgraph_api.cli", "Starting LangGraph API server", { image: src?.image });
+  if (src?.contract?.phase === "startup") {
+    const why = src.contract.line;
+    return [
+      started,
+      (t) => json(t, "error", "langgraph_api.server", why, { contract_rule: src.contract!.rule }),
+      (t) => json(t, "error", "uvicorn.error", "Application startup failed. Exiting."),
+    ];
+  }
   const lines: Line[] = [
-    (t) => json(t, "info", "langgraph_api.cli", "Starting LangGraph API server", { image: src?.image }),
+    started,
     (t) => json(t, "info", "langgraph_runtime_postgres.database", "Postgres pool stats", { connections_in_use: 0, pool_available: 1, pool_size: 2 }),
     (t) => json(t, "info", "langgraph_runtime_postgres.redis", "Redis pool stats", { idle_connections: 1, in_use_connections: 0 }),
   ];
   if (role === "queue") lines.push((t) => json(t, "info", "langgraph_runtime_postgres.queue", "Starting 10 background workers"));
   else lines.push((t) => json(t, "info", "langgraph_api.graph", "Registering graph with id 'agent'", { graph_id: "agent" }));
-  if (src?.failing) {
+  if (src?.contract?.phase === "healthcheck") {
+    lines.push((t) => json(t, "info", "uvicorn.error", "Application startup complete."));
+    // ECS runs the health check inside the container; its output is what says why it never passes.
+    const why = src.contract.line;
+    lines.push((t) => json(t, "error", "healthcheck", `container health check failed: ${why}`, { contract_rule: src.contract!.rule }));
+  } else if (src?.failing) {
     lines.push((t) => json(t, "error", "langgraph_api.server", "Application startup failed. Exiting.", { exc_info: "RuntimeError: health check dependency unavailable" }));
   } else {
     lines.push((t) => json(t, "info", "uvicorn.error", "Application startup complete."));
@@ -91,6 +107,10 @@ function periodicLine(stream: StreamTimes, j: number, t: number): string {
 
 function closingLines(src: LogSource | undefined): Line[] {
   if (src?.role === "redis") return [(t) => redisLine(t, "Received SIGTERM scheduling shutdown..."), (t) => redisLine(t, "Redis is now ready to exit, bye bye...")];
+  if (src?.contract) {
+    const code = src.contract.exitCode;
+    return [(t) => json(t, "error", "langgraph_api.server", `Container exited with code ${code}`)];
+  }
   if (src?.failing) return [(t) => json(t, "error", "langgraph_api.server", "Container exited with code 1")];
   return [(t) => json(t, "info", "uvicorn.error", "Shutting down"), (t) => json(t, "info", "uvicorn.error", "Finished server process [1]")];
 }
@@ -122,8 +142,11 @@ function indexStream(stream: StreamTimes, toTime: number): StreamIndex {
   const closed = stream.closedAt !== undefined;
   const end = stream.closedAt ?? Number.POSITIVE_INFINITY;
   let startup = startupLines(stream.source);
+  // A container that breaks its contract says why within moments, however short its life: its lines
+  // share its start time, so even a task stopped at once has logged its reason.
+  const gap = stream.source?.contract ? 0 : STARTUP_GAP_MS;
   // A task stopped during start-up wrote only the lines before it stopped.
-  if (closed) startup = startup.slice(0, Math.max(0, Math.ceil((end - stream.createdAt) / STARTUP_GAP_MS)));
+  if (closed && gap > 0) startup = startup.slice(0, Math.max(0, Math.ceil((end - stream.createdAt) / gap)));
   const closing = closed ? closingLines(stream.source) : [];
   const S = startup.length;
   // Numbering must not depend on the query: a closed stream's periodic lines run to its end, an
@@ -135,7 +158,7 @@ function indexStream(stream: StreamTimes, toTime: number): StreamIndex {
   return {
     total: S + periodicCount + closing.length,
     timeOf: (seq) =>
-      seq < S ? stream.createdAt + seq * STARTUP_GAP_MS
+      seq < S ? stream.createdAt + seq * gap
       : seq < S + periodicCount ? periodicTime(stream, S, seq - S)
       : end + (seq - S - periodicCount) * CLOSING_GAP_MS,
     messageOf: (seq, t) =>

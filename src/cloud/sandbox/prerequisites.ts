@@ -1,15 +1,20 @@
-// What every sandbox account already holds before the operator touches it: the resources SPEC §4
-// says the customer's Terraform module (deploy/terraform) creates, plus the default VPC every real
+// What every sandbox account already holds before the operator touches it: the resources docs/reference.md §9
+// says the customer's Terraform module (deploy/terraform) creates (private and public subnets in two
+// zones, the LB and service security groups with their rules, the DB subnet group, the Cloud Map
+// namespace for Redis, the execution role), plus the default VPC every real
 // AWS account has, so that discovery has to filter by tag exactly as it must against AWS. Ids are
 // derived from (account, region) alone, so the same account looks the same in every process and run.
 import {
+  CONTAINER_PORT,
   DB_SUBNET_GROUP_NAME,
   LB_SG_NAME,
+  REDIS_NAMESPACE_NAME,
   SERVICE_SG_NAME,
   TAG_ENABLED,
   TAG_PRIVATE,
   TASK_EXECUTION_ROLE_NAME,
 } from "../names.js";
+import { seedNamespace } from "./cloudmap.js";
 import type { Ec2State, SecurityGroup, Subnet, Vpc } from "./ec2.js";
 import { partitionOf, stableHex, zoneIdPrefix } from "./ids.js";
 import type { AccountState } from "./state.js";
@@ -66,11 +71,18 @@ export function seedPrerequisites(s: AccountState): AccountState {
     vpcId,
     tags,
   });
+  const lbGroup = group(LB_SG_NAME, vpc.id, "LangGraph Cloud load balancer", { [TAG_ENABLED]: "1" });
+  lbGroup.ingress = [80, 443].map((port) => ({ protocol: "tcp", fromPort: port, toPort: port, cidrs: ["0.0.0.0/0"], description: "clients" }));
+  const serviceGroup = group(SERVICE_SG_NAME, vpc.id, "LangGraph Cloud ECS services and RDS", { [TAG_ENABLED]: "1" });
+  serviceGroup.ingress = [
+    { protocol: "tcp", fromPort: CONTAINER_PORT, toPort: CONTAINER_PORT, groupIds: [lbGroup.id], description: "load balancer to the LangGraph server" },
+    { protocol: "-1", fromPort: 0, toPort: 0, groupIds: [serviceGroup.id], description: "services, Redis and databases among themselves" },
+  ];
   const securityGroups = [
     group("default", defaultVpc.id, "default VPC security group", {}),
     group("default", vpc.id, "default VPC security group", {}),
-    group(SERVICE_SG_NAME, vpc.id, "LangGraph Cloud ECS services and RDS", { [TAG_ENABLED]: "1" }),
-    group(LB_SG_NAME, vpc.id, "LangGraph Cloud load balancer", { [TAG_ENABLED]: "1" }),
+    serviceGroup,
+    lbGroup,
   ];
 
   const ec2: Ec2State = { vpcs: [defaultVpc, vpc], subnets, securityGroups };
@@ -86,5 +98,14 @@ export function seedPrerequisites(s: AccountState): AccountState {
     },
   ];
   s.iam.executionRoleArn = `arn:${partition}:iam::${accountId}:role/${TASK_EXECUTION_ROLE_NAME}`;
+  seedRedisNamespace(s);
   return s;
+}
+
+/** The Cloud Map private DNS namespace `langgraph-cloud-redis` in the LangGraph VPC. */
+export function seedRedisNamespace(s: AccountState): void {
+  const vpc = s.ec2.vpcs.find((v) => v.tags[TAG_ENABLED] === "1");
+  if (!vpc) return;
+  const ns = seedNamespace(s, partitionOf(s.region), REDIS_NAMESPACE_NAME, vpc.id);
+  s.cloudmap.namespaces[ns.id] = ns;
 }

@@ -15,32 +15,43 @@ import { rdsHandlers } from "./rds.js";
 import { advanceSecrets } from "./secrets-model.js";
 import { secretsHandlers } from "./secrets.js";
 import { cloudwatchHandlers } from "./cloudwatch.js";
+import { elbHandlers } from "./elb.js";
+import { cloudMapHandlers } from "./cloudmap.js";
+import { autoscalingHandlers } from "./autoscaling.js";
+import { acmHandlers } from "./acm.js";
 import { partitionOf } from "./ids.js";
 import { SandboxCallLog } from "./calls.js";
-import { IAM_SCOPE, type AccountState, type Caller, type OperationHandler, type OpContext, type SandboxTimings } from "./state.js";
+import { IAM_SCOPE, upgradeAccountState, type AccountState, type Caller, type OperationHandler, type OpContext, type SandboxTimings } from "./state.js";
 import type { SandboxStateStore, SessionCredentials } from "./store.js";
 import { assumeRole, getCallerIdentity, resolveCaller } from "./sts.js";
 
-const HANDLERS: Record<Exclude<SandboxService, "sts">, Record<string, OperationHandler>> = {
+export const HANDLERS: Record<Exclude<SandboxService, "sts">, Record<string, OperationHandler>> = {
   ec2: ec2Handlers,
   rds: rdsHandlers,
   secretsmanager: secretsHandlers,
   ecs: ecsHandlers,
   logs: logsHandlers,
   cloudwatch: cloudwatchHandlers,
+  elbv2: elbHandlers,
+  servicediscovery: cloudMapHandlers,
+  "application-autoscaling": autoscalingHandlers,
+  acm: acmHandlers,
 };
 
 /** SigV4 signing names and SDK client names of the services the sandbox models. */
 const SIGNING_NAMES: Record<string, SandboxService> = {
   sts: "sts", ec2: "ec2", rds: "rds", secretsmanager: "secretsmanager", ecs: "ecs", logs: "logs", monitoring: "cloudwatch",
+  elasticloadbalancing: "elbv2", servicediscovery: "servicediscovery", "application-autoscaling": "application-autoscaling", acm: "acm",
 };
 const CLIENT_NAMES: Record<string, SandboxService> = {
   STSClient: "sts", EC2Client: "ec2", RDSClient: "rds", SecretsManagerClient: "secretsmanager",
-  ECSClient: "ecs", CloudWatchLogsClient: "logs", CloudWatchClient: "cloudwatch",
+  ECSClient: "ecs", CloudWatchLogsClient: "logs", CloudWatchClient: "cloudwatch", ElasticLoadBalancingV2Client: "elbv2",
+  ServiceDiscoveryClient: "servicediscovery", ApplicationAutoScalingClient: "application-autoscaling", ACMClient: "acm",
 };
 /** IAM action prefixes, for the access-denied message. */
 const IAM_PREFIX: Record<SandboxService, string> = {
   sts: "sts", ec2: "ec2", rds: "rds", secretsmanager: "secretsmanager", ecs: "ecs", logs: "logs", cloudwatch: "cloudwatch",
+  elbv2: "elasticloadbalancing", servicediscovery: "servicediscovery", "application-autoscaling": "application-autoscaling", acm: "acm",
 };
 
 /**
@@ -56,6 +67,8 @@ export interface RuntimeOptions {
   timings: SandboxTimings;
   now: () => number;
   faults: SandboxFaults;
+  /** Hold tasks to the LangGraph image's container contract (image-model.ts). */
+  imageModel: boolean;
 }
 
 interface HttpRequestLike {
@@ -87,11 +100,13 @@ export class SandboxRuntime {
   readonly calls = new SandboxCallLog();
   readonly sessions = new Map<string, SessionCredentials>();
   faults: SandboxFaults;
+  imageModel: boolean;
   private readonly rng: FaultRng;
   private readonly denials = new Map<string, { until: number; roles: Record<string, string> }>();
 
   constructor(readonly o: RuntimeOptions) {
     this.faults = { ...o.faults };
+    this.imageModel = o.imageModel;
     this.rng = new FaultRng(o.seed);
   }
 
@@ -101,7 +116,10 @@ export class SandboxRuntime {
    */
   async withContext<T>(accountId: string, region: string, caller: Caller, fn: (ctx: OpContext) => T | Promise<T>): Promise<T> {
     const outcome = await this.o.store.withAccount(accountId, region, async (s) => {
-      const ctx: OpContext = { s, now: this.o.now(), timings: this.o.timings, seed: this.o.seed, caller, partition: partitionOf(region) };
+      upgradeAccountState(s);
+      const ctx: OpContext = {
+        s, now: this.o.now(), timings: this.o.timings, seed: this.o.seed, caller, partition: partitionOf(region), imageModel: this.imageModel,
+      };
       advanceRds(ctx);
       advanceSecrets(ctx);
       advanceEcs(ctx);

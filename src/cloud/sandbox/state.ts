@@ -9,8 +9,12 @@ import type { SecretsState } from "./secrets-model.js";
 import type { EcsState } from "./ecs-model.js";
 import type { LogsState } from "./logs.js";
 import type { MetricsState } from "./cloudwatch.js";
+import { emptyElb, type ElbState } from "./elb-model.js";
+import { emptyCloudMap, type CloudMapState } from "./cloudmap.js";
+import { emptyScaling, type ScalingState } from "./autoscaling.js";
+import type { AcmState } from "./acm.js";
 import { stableHex } from "./ids.js";
-import { seedPrerequisites } from "./prerequisites.js";
+import { seedPrerequisites, seedRedisNamespace } from "./prerequisites.js";
 
 /** Tags are kept as a map; each service's API shape ({Key,Value}, {key,value}, map) is made on output. */
 export type Tags = Record<string, string>;
@@ -19,6 +23,11 @@ export interface IamState {
   executionRoleArn: string;
   /** Role name → the error code every call made with its sessions fails with (console.denyRole). */
   deniedRoles: Record<string, string>;
+  /**
+   * The external ID this account's roles trust, as the customer's Terraform set it for their tenant
+   * (console.prepareAccount); absent → the sandbox-wide one (BYOC_SANDBOX_EXTERNAL_ID).
+   */
+  trustedExternalId?: string;
 }
 
 export interface AccountState {
@@ -34,6 +43,10 @@ export interface AccountState {
   ecs: EcsState;
   logs: LogsState;
   metrics: MetricsState;
+  elb: ElbState;
+  cloudmap: CloudMapState;
+  scaling: ScalingState;
+  acm: AcmState;
 }
 
 /** IAM is global in AWS: role denials live in this pseudo-region's row of each account. */
@@ -57,6 +70,8 @@ export interface OpContext {
   seed: number;
   caller: Caller;
   partition: string;
+  /** Whether tasks are held to the LangGraph image's container contract (image-model.ts). */
+  imageModel: boolean;
 }
 
 /** One AWS operation: reads `input` as the SDK command received it, returns the SDK's output shape. */
@@ -85,6 +100,8 @@ export interface SandboxTimings {
   taskDefinitionDelete: number;
   stoppedTaskRetention: number;
   secretRecoveryDay: number;
+  /** A new load balancer from `provisioning` to `active`. */
+  lbProvision: number;
 }
 
 export function timingsFor(delayMs: number): SandboxTimings {
@@ -105,6 +122,7 @@ export function timingsFor(delayMs: number): SandboxTimings {
     taskDefinitionDelete: d / 4,
     stoppedTaskRetention: d * 6,
     secretRecoveryDay: d,
+    lbProvision: d / 2,
   };
 }
 
@@ -121,9 +139,28 @@ export function seedAccountState(accountId: string, region: string): AccountStat
     ecs: { clusters: {}, taskDefinitions: {}, services: [], tasks: {}, familyRevisions: {} },
     logs: { groups: {} },
     metrics: { overrides: [] },
+    elb: emptyElb(),
+    cloudmap: emptyCloudMap(),
+    scaling: emptyScaling(),
+    acm: { certificates: {} },
   };
   if (region === IAM_SCOPE) return base;
   return seedPrerequisites(base);
+}
+
+/**
+ * A state stored before the sandbox modelled load balancing, Cloud Map, autoscaling and ACM (a Postgres
+ * store outlives the code that wrote it) gains them, with the prerequisites the module now creates.
+ */
+export function upgradeAccountState(s: AccountState): void {
+  if (s.elb && s.cloudmap && s.scaling && s.acm) return;
+  s.elb ??= emptyElb();
+  s.scaling ??= emptyScaling();
+  s.acm ??= { certificates: {} };
+  if (!s.cloudmap) {
+    s.cloudmap = emptyCloudMap();
+    if (s.region !== IAM_SCOPE) seedRedisNamespace(s);
+  }
 }
 
 /** A fresh id of `length` hex digits, unique within the account and region. */

@@ -1,6 +1,7 @@
-// STS and caller identity. AssumeRole follows the SPEC §2 sandbox convention: every role in every
-// 12-digit account exists and trusts exactly the sandbox external id; any other (or none) is refused
-// with AccessDenied as a trust-policy `sts:ExternalId` condition would. Issued session keys (ASIA…)
+// STS and caller identity. AssumeRole follows the docs/reference.md §2 sandbox convention: every role in every
+// 12-digit account exists and trusts exactly one external id — the one the account was prepared with
+// (console.prepareAccount, as a tenant's Terraform would), else the sandbox-wide one; any other (or
+// none) is refused with AccessDenied as a trust-policy `sts:ExternalId` condition would. Issued session keys (ASIA…)
 // are recorded in the state store, so a daemon replica or a restarted process recognises them; base
 // keys (AKIA…) are the control plane's own identity in account 000000000000. Session expiry is not
 // enforced (see the report in index.ts): the SDK refreshes on the wall clock, tests move the sandbox's.
@@ -69,7 +70,7 @@ interface AssumeRoleInput {
 export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleInput) {
   const roleArn = input.RoleArn ?? "";
   const sessionName = input.RoleSessionName ?? "";
-  // The partitions of SPEC §3 (aws, aws-cn, aws-us-gov): the session's ARNs are built in the role's.
+  // The partitions of docs/reference.md §3 (aws, aws-cn, aws-us-gov): the session's ARNs are built in the role's.
   const arn = parseRoleArn(roleArn);
   if (!arn) fail("sts", "ValidationError", `${JSON.stringify(roleArn)} is not a valid role ARN: expected arn:<partition>:iam::<12 digits>:role/<name>`);
   if (!SESSION_NAME.test(sessionName)) {
@@ -85,7 +86,8 @@ export async function assumeRole(env: StsEnv, caller: Caller, input: AssumeRoleI
       : "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
     fail("sts", "ValidationError", why);
   }
-  if (input.ExternalId !== env.externalId) {
+  const trusted = (await env.store.withAccount(arn.accountId, IAM_SCOPE, (s) => s.iam.trustedExternalId)) ?? env.externalId;
+  if (input.ExternalId !== trusted) {
     throw awsError("sts", "AccessDenied", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   }
   const { partition, accountId, roleName } = arn;
