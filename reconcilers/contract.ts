@@ -110,7 +110,9 @@ export type StepPlan<Out> =
 
 export function proceed(actions: Action[], after: Done, extra?: Omit<PlanBase, "actions">): StepPlan<void>;
 export function proceed<Out>(actions: Action[], after: Done, extra: Omit<PlanBase, "actions"> & { provide: () => Out | Promise<Out> }): StepPlan<Out>;
-export function proceed<Out>(actions: Action[], after: Done, extra: Omit<PlanBase, "actions"> & { provide?: () => Out | Promise<Out> } = {}): StepPlan<Out | void> {
+export function proceed<Out>(
+  actions: Action[], after: Done, extra: Omit<PlanBase, "actions"> & { provide?: () => Out | Promise<Out> } = {},
+): StepPlan<Out | void> {
   return { ...extra, actions, after, provide: extra.provide ?? (() => undefined) };
 }
 export const halt = <Out>(actions: Action[], after: Halt, extra: Omit<PlanBase, "actions"> = {}): StepPlan<Out> => ({ ...extra, actions, after });

@@ -27,9 +27,13 @@ export function decideLogGroup(o: LogGroupObservation): { changes: Change[] } {
   if (!o.exists) {
     return {
       changes: [{
-        verb: "create", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: o.ranBefore ? "log group was deleted" : "log group does not exist",
+        verb: "create", kind: "LogGroup", resource: LOG_GROUP_NAME,
+        reason: o.ranBefore ? "log group was deleted" : "log group does not exist",
         event: o.ranBefore
-          ? { type: "Warning", reason: "Created", resource: LOG_GROUP_NAME, message: `log group ${LOG_GROUP_NAME} was deleted out of band (with the logs in it); created it again (${RETENTION_DAYS}-day retention)` }
+          ? {
+            type: "Warning", reason: "Created", resource: LOG_GROUP_NAME,
+            message: `log group ${LOG_GROUP_NAME} was deleted out of band (with the logs in it); created it again (${RETENTION_DAYS}-day retention)`,
+          }
           : { type: "Normal", reason: "Created", resource: LOG_GROUP_NAME, message: `created log group ${LOG_GROUP_NAME} (${RETENTION_DAYS}-day retention)` },
       }],
     };
@@ -40,7 +44,10 @@ export function decideLogGroup(o: LogGroupObservation): { changes: Change[] } {
     changes: [{
       verb: "update", kind: "LogGroup", resource: LOG_GROUP_NAME, reason: "retention drifted",
       diffs: [{ field: "retentionInDays", actual, desired: String(RETENTION_DAYS) }],
-      event: { type: "Normal", reason: "DriftRepaired", resource: LOG_GROUP_NAME, message: `log group ${LOG_GROUP_NAME}: retentionInDays ${actual} → ${RETENTION_DAYS}` },
+      event: {
+        type: "Normal", reason: "DriftRepaired", resource: LOG_GROUP_NAME,
+        message: `log group ${LOG_GROUP_NAME}: retentionInDays ${actual} → ${RETENTION_DAYS}`,
+      },
     }],
   };
 }
@@ -75,7 +82,8 @@ async function putRetention(ctx: PassContext, record: Recorder): Promise<boolean
     ctx.cache.set(deniedKey(ctx), true, ctx.resyncMs * 10);
     record.emit({
       type: "Warning", reason: "RetentionNotManaged", repeats: true, resource: LOG_GROUP_NAME,
-      message: `logs:PutRetentionPolicy refused (${awsErrorCode(err)}): the role lacks the permission; grant it to manage ${LOG_GROUP_NAME}'s retention`,
+      message: `logs:PutRetentionPolicy refused (${awsErrorCode(err)}): the role lacks the permission; `
+        + `grant it to manage ${LOG_GROUP_NAME}'s retention`,
     });
     return false;
   }
@@ -99,7 +107,8 @@ export const logGroup: Step<NoInput, void> = {
   condition: "ServicesReady",
   async plan(ctx) {
     const o = await observeLogGroup(ctx);
-    const actions = decideLogGroup(o).changes.map((c) => act(c, (record) => c.verb === "create" ? createLogGroup(ctx, record) : putRetention(ctx, record)));
+    const actions = decideLogGroup(o).changes.map((c) =>
+      act(c, (record) => (c.verb === "create" ? createLogGroup(ctx, record) : putRetention(ctx, record))));
     return proceed(actions, done("LogGroupReady", `${LOG_GROUP_NAME} exists`));
   },
 };

@@ -6,7 +6,7 @@ import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsComm
 import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import {
-  DB_SUBNET_GROUP_NAME, LB_SG_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME, iamRoleArn,
+  DB_SUBNET_GROUP_NAME, iamRoleArn, LB_SG_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
 } from "../src/cloud/names.js";
 import { blocked, done, halt, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
 

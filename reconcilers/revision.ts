@@ -68,6 +68,8 @@ export function decideRevision(revisions: Revision[], deployments: DeploymentSee
 export const revision: Step<NoInput, RevisionTarget> = {
   kind: "Revision",
   condition: "ServicesReady",
+  // Choosing the target says nothing about the services: the rollout step does.
+  informational: true,
   async plan(ctx) {
     const running = await describeProjectServices(ctx);
     const deployments: DeploymentSeen[] = [];

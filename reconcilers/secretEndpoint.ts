@@ -27,6 +27,8 @@ export function decideEndpoint(secret: PostgresSecret | undefined, endpoint: Dat
 export const secretEndpoint: Step<EndpointInput, PublishedSecret> = {
   kind: "Secret",
   condition: "SecretsReady",
+  // SecretsReady is the secrets step's to say; this one only adds a write when the endpoint moved.
+  informational: true,
   async plan(ctx, input) {
     const names = projectNames(ctx.project.name);
     const d = decideEndpoint(input.postgres.value, input.endpoint, { secret: names.postgresSecret, db: names.dbInstance });

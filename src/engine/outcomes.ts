@@ -87,7 +87,10 @@ function read(o: Outcome, input: SettleInput): Reading {
     case "terminal": return {
       condition: { status: "False", reason: o.code, message: o.message }, synced: false, label: "terminal",
       // Permanent until the spec or the role changes: slow retries (cap 15 min), never a hot loop.
-      schedule: { op: "backoff", afterMs: Math.max(1000, Math.min(SLOW_CAP_MS, fullJitterBackoff(attempts, { capMs: SLOW_CAP_MS, random: input.random }) + 1000)), outcome: "terminal", attempts },
+      schedule: {
+        op: "backoff", outcome: "terminal", attempts,
+        afterMs: Math.max(1000, Math.min(SLOW_CAP_MS, fullJitterBackoff(attempts, { capMs: SLOW_CAP_MS, random: input.random }) + 1000)),
+      },
     };
     case "error": return {
       condition: { status: "False", reason: o.code, message: o.message }, synced: false, label: "error",
@@ -109,7 +112,8 @@ export function settle(input: SettleInput): Settled {
   const conditions: ConditionUpdate[] = [];
   for (const type of CONDITION_TYPES) {
     if (type === "Synced" || type === "Ready") continue;
-    const c = byType.get(type) ?? { status: "Unknown" as const, reason: "Waiting", message: last ? `waiting for ${last.condition}` : "not reconciled yet" };
+    const waiting = last ? `waiting for ${last.condition}` : "not reconciled yet";
+    const c = byType.get(type) ?? { status: "Unknown" as const, reason: "Waiting", message: waiting };
     conditions.push({ type, ...c });
   }
   const synced = ending?.synced ?? true;
@@ -119,7 +123,10 @@ export function settle(input: SettleInput): Settled {
   const notReady = conditions.find((c) => c.status !== "True");
   conditions.push(!notReady
     ? { type: "Ready", status: "True", reason: "AllConditionsTrue", message: "every resource is converged" }
-    : { type: "Ready", status: "False", reason: notReady.type === "Synced" ? "NotSynced" : `${notReady.type}False`, message: `${notReady.type}: ${notReady.message}` });
+    : {
+      type: "Ready", status: "False", reason: notReady.type === "Synced" ? "NotSynced" : `${notReady.type}False`,
+      message: `${notReady.type}: ${notReady.message}`,
+    });
 
   const phase: Phase = input.deleting ? "Deleting"
     : input.failedRollout === "never-served" ? "Failed"
