@@ -27,7 +27,8 @@ export function accountResync(resyncMs: number, accountId: string, now: number =
   return slot - now;
 }
 
-const accountPhase = (resyncMs: number, accountId: string) => createHash("sha1").update(accountId).digest().readUInt32BE(0) % resyncMs;
+const accountPhase = (resyncMs: number, accountId: string) =>
+  createHash("sha1").update(accountId).digest().readUInt32BE(0) % resyncMs;
 
 /**
  * Time until the next resync of a pass that was due at `dueAt`. A pass that was due on its account's
@@ -38,7 +39,9 @@ const accountPhase = (resyncMs: number, accountId: string) => createHash("sha1")
  * is more than an interval behind: due at once, behind those that were due before it. A pass off the
  * slot (a write, a retry, a requeue) rejoins the slot as accountResync says.
  */
-export function resyncAfter(resyncMs: number, accountId: string, dueAt: number | undefined, now: number = Date.now()): number {
+export function resyncAfter(
+  resyncMs: number, accountId: string, dueAt: number | undefined, now: number = Date.now(),
+): number {
   if (dueAt === undefined) return accountResync(resyncMs, accountId, now);
   const phase = accountPhase(resyncMs, accountId);
   const slot = Math.round((dueAt - phase) / resyncMs) * resyncMs + phase;

@@ -48,7 +48,9 @@ export interface EngineOptions {
  * dropped, so the next pass of the account reads them again instead of trusting them for 20 minutes.
  * A failure unrelated to them costs one re-read; a stale one would cost every pass until it expired.
  */
-export function forgetAccountFacts(cache: PassCache, project: { roleArn: string; region: string }, steps: StepResult[]): boolean {
+export function forgetAccountFacts(
+  cache: PassCache, project: { roleArn: string; region: string }, steps: StepResult[],
+): boolean {
   const failed = steps.some((s) => s.outcome.kind === "terminal" || (s.outcome.kind === "error" && !s.outcome.throttled));
   if (!failed) return false;
   let account: string;
