@@ -146,11 +146,11 @@ export function createAuthenticator(store: Store, staticTokens: StaticToken[]) {
 
   async function authenticate(req: FastifyRequest): Promise<void> {
     const key = await keyOf(presentedKey(req));
-    if (!key) throw unauthorized("unknown, revoked or expired key");
+    if (!key) throw unauthorized("unknown token"); // revoked and expired keys read the same: nothing to learn
     const reads = req.method === "GET" || req.method === "HEAD" || (req.routeOptions.config as RouteAccess | undefined)?.reads === true;
     const needs: Scope = reads ? "read" : "write";
     if (needs === "write" && key.scope !== "write") {
-      throw new ProblemError(403, "Forbidden", "this key has scope read; the request needs write", [{ field: "header.authorization", message: "needs scope write" }]);
+      throw new ProblemError(403, "Forbidden", "this token has scope read; the request needs write", [{ field: "header.authorization", message: "needs scope write" }]);
     }
     const tenantId = await actingTenant(req, key);
     recordUse(key.keyId);

@@ -81,11 +81,13 @@ export class WatchFeed {
    * missed ones are replayed wait in a queue, so none is lost or repeated. Returns the unsubscribe.
    */
   async add(w: Watcher, resumeFrom: number | undefined): Promise<() => void> {
-    this.cursor ??= await latestChangeId(this.store);
-    const entry: Entry = { w, cursor: resumeFrom ?? this.cursor, queue: resumeFrom === undefined ? undefined : [] };
+    // Counted at once (the per-key cap), delivered to once its starting point is known.
+    const entry: Entry = { w, cursor: resumeFrom ?? 0, queue: [] };
     this.entries.add(entry);
     const remove = () => { this.entries.delete(entry); };
-    if (entry.queue) {
+    this.cursor ??= await latestChangeId(this.store);
+    if (resumeFrom === undefined) entry.cursor = this.cursor;
+    else {
       const filter: ChangeFilter = { projectName: w.projectName, tenantId: w.tenantId };
       for (;;) {
         const batch = await changesAfter(this.store, entry.cursor, filter);
@@ -96,10 +98,10 @@ export class WatchFeed {
         }
         if (batch.length < BATCH) break;
       }
-      const queued = entry.queue;
-      entry.queue = undefined;
-      for (const m of queued) this.deliver(entry, m);
     }
+    const queued = entry.queue!;
+    entry.queue = undefined;
+    for (const m of queued) this.deliver(entry, m);
     return remove;
   }
 

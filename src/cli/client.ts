@@ -30,6 +30,8 @@ export interface RequestOptions {
 
 export class ApiClient {
   readonly baseUrl: string;
+  /** Sent as X-Tenant-Id: the tenant an admin key acts in (--tenant/BYOC_TENANT, resolved to its id). */
+  tenantId: string | undefined;
 
   constructor(baseUrl: string, private readonly token: string | undefined) {
     let url: URL;
@@ -51,7 +53,7 @@ export class ApiClient {
 
   authHeaders(): Record<string, string> {
     if (!this.token) throw usageError("no token: set BYOC_TOKEN or pass --token (npm start prints one)");
-    return { authorization: `Bearer ${this.token}` };
+    return { authorization: `Bearer ${this.token}`, ...(this.tenantId ? { "x-tenant-id": this.tenantId } : {}) };
   }
 
   /** A raw fetch with auth; network failures become exit code 5, HTTP errors are the caller's. */

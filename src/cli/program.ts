@@ -13,6 +13,8 @@ import { registerProjects } from "./projects.js";
 import { registerRevisions } from "./revisions.js";
 import { registerStatus } from "./status.js";
 import { registerTokens } from "./tokens.js";
+import { registerTenants } from "./tenants.js";
+import { registerKeys } from "./keys.js";
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -26,6 +28,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
     .version(version(), "-V, --version")
     .addOption(new Option("--url <url>", "admin API URL").env("BYOC_URL").default(DEFAULT_URL))
     .addOption(new Option("--token <token>", "bearer token (npm start prints one; `byoc token create` mints more)").env("BYOC_TOKEN"))
+    .addOption(new Option("--tenant <tenant>", "the tenant (id or name) an admin key acts in, sent as X-Tenant-Id").env("BYOC_TENANT"))
     .addOption(new Option("-o, --output <format>", "output format").choices(FORMATS).default("table"))
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
@@ -45,6 +48,8 @@ Exit codes: 0 ok, 1 server/API error, 2 usage or validation error, 3 not found,
   registerPlan(program);
   registerTokens(program);
   bindIo(program, io);
+  registerTenants(program);
+  registerKeys(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READ_TOKEN, startTestApi, WRITE_TOKEN, type TestApi } from "../support/api.js";
 import { ACCOUNT, createProject, image, projectBody } from "./fixtures.js";
 import { recordFigures } from "../support/figures.js";
+import { createTenantProject, createTestTenant, type TestTenant } from "./tenant-fixtures.js";
 
 const SEED = 20_240_601;
 const RUNS = 300;
@@ -15,12 +16,18 @@ let target: { name: string; id: string };
 /** PATCHes go to their own project: a generated patch may be valid, and then it changes what it hits. */
 let patchee: { name: string; id: string };
 let tried = 0;
+/** A tenant's keys in the mix: every property also runs with them (issue 15). */
+let tenant: TestTenant;
+let keys: string[];
 
 beforeAll(async () => {
   api = await startTestApi();
   const { project } = await createProject(api, { image: image("v1"), secrets: { S: "hostile-secret-value" } });
   target = { name: project.name, id: project.id };
   patchee = (await createProject(api)).project;
+  tenant = await createTestTenant(api);
+  await createTenantProject(api, tenant, { name: target.name });
+  keys = [WRITE_TOKEN, READ_TOKEN, tenant.write, tenant.read];
 });
 afterAll(async () => {
   recordFigures("hostile", `${tried} generated requests (${RUNS} runs per property, seed ${SEED}); no 5xx, every refusal problem+json, nothing written by any refusal`);
@@ -65,7 +72,9 @@ async function fingerprint(): Promise<string> {
     SELECT (SELECT count(*) FROM projects) AS projects, (SELECT coalesce(sum(generation), 0) FROM projects) AS generations,
            (SELECT count(*) FROM projects WHERE deleting_at IS NOT NULL) AS deleting, (SELECT count(*) FROM revisions) AS revisions,
            (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM api_tokens) AS tokens,
-           (SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL) AS revoked`;
+           (SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL) AS revoked,
+           (SELECT count(*) FROM tenants) AS tenants, (SELECT count(*) FROM account_bindings) AS bindings,
+           (SELECT string_agg(coalesce(default_region, '') || coalesce(default_role_arn, ''), ',') FROM tenants) AS defaults`;
   return JSON.stringify(row);
 }
 
@@ -164,6 +173,7 @@ const hostileSegment = fc.oneof(
 const TEMPLATES = [
   "/v1/projects/{p}", "/v1/projects/{p}/revisions", "/v1/projects/{p}/revisions/{n}", "/v1/projects/{p}/status", "/v1/projects/{p}/events",
   "/v1/projects/{p}/reconcile", "/v1/tokens/{n}", "/v1/{p}", "/{p}/v1/projects", "/v1/projects/{p}/../../healthz",
+  "/v1/tenants/{p}", "/v1/tenants/{p}/keys", "/v1/tenants/{p}/keys/{n}", "/v1/tenants", "/v1/tokens",
 ];
 
 describe("hostile requests", () => {
@@ -199,12 +209,16 @@ describe("hostile requests", () => {
       template: fc.constantFrom(...TEMPLATES),
       p: hostileSegment,
       n: fc.oneof(hostileSegment, fc.constantFrom("1", "0", "01", "1.5", "1e3", "4294967296")),
-      token: fc.constantFrom(WRITE_TOKEN, READ_TOKEN, null),
+      token: fc.constantFrom(...keys, null),
+      tenantHeader: fc.option(fc.oneof(fc.constantFrom(tenant.id, "00000000-0000-4000-8000-000000000000"), hostileString.map(encode)), { nil: undefined }),
     });
-    await check(req.map(({ method, template, p, n, token }) => ({
+    await check(req.map(({ method, template, p, n, token, tenantHeader }) => ({
       method,
       path: template.replace("{p}", p).replace("{n}", n),
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === "GET" || method === "DELETE" ? {} : { "content-type": "application/json" }) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}), ...(tenantHeader === undefined ? {} : { "x-tenant-id": tenantHeader }),
+        ...(method === "GET" || method === "DELETE" ? {} : { "content-type": "application/json" }),
+      },
       body: method === "GET" || method === "DELETE" ? undefined : JSON.stringify({ image: image("v3"), env: { A: "1" } }),
     })));
   });
@@ -232,10 +246,12 @@ describe("hostile requests", () => {
   });
 
   it("random headers and query strings", async () => {
-    const headerName = fc.oneof(fc.constantFrom("authorization", "if-match", "accept", "accept-encoding", "x-forwarded-for", "x-http-method-override", "host", "cookie", "content-type"),
+    const headerName = fc.oneof(fc.constantFrom("authorization", "if-match", "accept", "accept-encoding", "x-forwarded-for", "x-http-method-override", "host", "cookie", "content-type",
+      "x-api-key", "x-tenant-id"),
       fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/));
     const headerValue = fc.oneof(fc.string({ unit: "grapheme-ascii", maxLength: 80 }), fc.constantFrom("Bearer", "Bearer ", `Bearer ${READ_TOKEN}`, `Bearer  ${WRITE_TOKEN}`,
-      `bearer ${WRITE_TOKEN}`, `Bearer ${WRITE_TOKEN}\t`, `Basic ${Buffer.from("a:b").toString("base64")}`, "x".repeat(20_000), "DELETE"));
+      `bearer ${WRITE_TOKEN}`, `Bearer ${WRITE_TOKEN}\t`, `Basic ${Buffer.from("a:b").toString("base64")}`, "x".repeat(20_000), "DELETE",
+      tenant.write, tenant.read, `Bearer ${tenant.read}`, tenant.id, tenant.id.toUpperCase(), "00000000-0000-4000-8000-000000000000"));
     const queryValue = fc.oneof(hostileString, fc.constantFrom("0", "1", "200", "201", "-1", "1e2", "2024-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "9999-12-31T23:59:59.999999999+23:59"),
       fc.string({ maxLength: 40 }).map((s) => Buffer.from(s).toString("base64url")), fc.bigInt({ min: 0n, max: 10n ** 30n }).map((n) => Buffer.from(String(n)).toString("base64url")));
     const query = fc.array(fc.tuple(fc.constantFrom("limit", "cursor", "since", "project", "__proto__", "limit[]"), queryValue), { maxLength: 3 })
@@ -253,8 +269,27 @@ describe("hostile requests", () => {
     })));
   });
 
+  it("bad tenant and key bodies, with admin and tenant keys", async () => {
+    const body = fc.oneof(
+      fc.record({ name: fc.oneof(hostileString, wrongType) }),
+      fc.record({ defaultRegion: fc.oneof(hostileString, wrongType), defaultRoleArn: fc.oneof(badArn, wrongType) }, { requiredKeys: [] }),
+      fc.record({ scope: fc.oneof(hostileString, fc.constantFrom("admin", "Write", "read,write")), name: fc.oneof(hostileString, wrongType) }, { requiredKeys: [] }),
+      fc.record({ scope: fc.constant("read"), expiresAt: fc.oneof(hostileString, wrongType, fc.constantFrom("2020-01-01T00:00:00Z", "9999-12-31T23:59:60Z", "0")) }),
+      fc.record({ externalId: hostileString, name: fc.constant("fine-name") }),
+      fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      wrongType,
+    );
+    const route = fc.constantFrom(
+      { method: "POST", path: "/v1/tenants" }, { method: "PATCH", path: `/v1/tenants/${tenant.id}` },
+      { method: "POST", path: `/v1/tenants/${tenant.id}/keys` }, { method: "POST", path: "/v1/tokens" },
+    );
+    await check(fc.tuple(route, body, fc.constantFrom(WRITE_TOKEN, tenant.write)).map(([r, b, token]) => ({
+      ...r, ...json(b, { authorization: `Bearer ${token}` }),
+    })));
+  });
+
   it("the target project still reads as created: no hostile request changed it", async () => {
-    const res = await api.request("GET", `/v1/projects/${target.name}`);
+    const res = await api.request("GET", `/v1/projects/${target.id}`); // by id: the tenant has a project of this name too
     expect(res.body).toMatchObject({ generation: 1, phase: "Provisioning", secretNames: ["S"] });
     expect(res.text).not.toContain("hostile-secret-value");
     expect(tried).toBeGreaterThan(RUNS * 5);

@@ -38,7 +38,7 @@ export async function openSse(base: string, path: string, headers: Record<string
       }
     } catch (err) {
       if ((err as Error).name === "AbortError") return new Promise<"ended">(() => {}); // we closed it: never "ended"
-      throw err;
+      return "ended" as const; // the server cut the connection (it stopped): ended too
     }
   })();
   return { status: res.status, messages, ended, close: () => ctl.abort() };

@@ -8,42 +8,15 @@ import type { Store } from "../../src/store/db.js";
 import { startTestApi, WRITE_TOKEN, type TestApi } from "../support/api.js";
 import { waitFor } from "../support/wait.js";
 import { projectBody as validProject } from "./fixtures.js";
-import { openSse } from "./sse.js";
+import { openSse, readSse as readSseFrom, type Sse } from "./sse.js";
 
 let api: TestApi;
 beforeAll(async () => { api = await startTestApi(); });
 afterAll(async () => { await api?.close(); });
 
-interface Sse { id: number; event: string; data: any }
-
-/** Reads SSE messages until `until` says stop or the deadline passes, then disconnects. */
-async function readSse(path: string, until: (msgs: Sse[]) => boolean, headers: Record<string, string> = {}, deadlineMs = 10_000): Promise<Sse[]> {
-  const ctl = new AbortController();
-  const res = await fetch(api.url + path, { headers: { authorization: `Bearer ${WRITE_TOKEN}`, ...headers }, signal: ctl.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-  const msgs: Sse[] = [];
-  const reader = res.body!.getReader();
-  const timer = setTimeout(() => ctl.abort(), deadlineMs);
-  let buf = "";
-  try {
-    while (!until(msgs)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += new TextDecoder().decode(value);
-      let i: number;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, i); buf = buf.slice(i + 2);
-        const f: Record<string, string> = {};
-        for (const line of block.split("\n")) { const m = /^(\w+): (.*)$/.exec(line); if (m) f[m[1]] = m[2]; }
-        if (f.id) msgs.push({ id: Number(f.id), event: f.event, data: JSON.parse(f.data) });
-      }
-    }
-  } catch (err) { if ((err as Error).name !== "AbortError") throw err; }
-  clearTimeout(timer);
-  ctl.abort();
-  return msgs;
-}
+/** Reads SSE messages from the test API until `until` says stop or the deadline passes, then disconnects. */
+const readSse = (path: string, until: (msgs: Sse[]) => boolean, headers: Record<string, string> = {}, deadlineMs = 10_000) =>
+  readSseFrom(api.url, path, until, { authorization: `Bearer ${WRITE_TOKEN}`, ...headers }, deadlineMs);
 
 test("a write reaches a connected watcher as an event, filtered by project", async () => {
   const watching = readSse("/v1/watch?project=watched", (m) => m.some((x) => x.event === "event" && x.data.event.reason === "Created"));

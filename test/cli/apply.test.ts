@@ -102,7 +102,8 @@ resources:
   test.each([
     { reason: "YAML that does not parse", file: "name: x\nregion: [\n", code: 2, stderr: /^byoc: .*bad\.yaml: .*line \d+/ },
     { reason: "fields the API does not have, and a bad name", file: "name: Shop\nregion: us-east-1\nroleArn: x\nexternalId: e1\nreplicas: 2\n", code: 2, stderr: /bad\.yaml: replicas: unknown field; name: must match pattern "\^\[a-z\].*"; roleArn: must match pattern/ },
-    { reason: "a field missing", file: "name: shop\nregion: us-east-1\n", code: 2, stderr: /roleArn: is required; externalId: is required/ },
+    // roleArn may be omitted only when the tenant has a defaultRoleArn (SPEC §3); default has none.
+    { reason: "a field missing", file: "name: newshop\nregion: us-east-1\n", code: 2, stderr: /roleArn: is required: the tenant has no defaultRoleArn/ },
     { reason: "a region change, which needs a new project", file: projectYaml("shop").replace("us-east-1", "eu-west-1"), code: 4, stderr: /project shop: region us-east-1 → eu-west-1 cannot change; delete the project and create it again/ },
   ])("refuses $reason with exit $code and one line", async ({ file, code, stderr }) => {
     const r = await byoc("apply", "-f", writeYaml(dir, "bad", file));

@@ -41,7 +41,7 @@ export function spawnCli(args: string[], opts: CliOptions = {}): Promise<CliResu
 }
 
 /**
- * Runs `byoc ...args` in this process. BYOC_URL and BYOC_TOKEN of `opts.env` are passed as the flags they
+ * Runs `byoc ...args` in this process. BYOC_URL, BYOC_TOKEN and BYOC_TENANT of `opts.env` are passed as the flags they
  * stand for (the process's own environment is not changed, so calls may run side by side).
  */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
@@ -52,7 +52,10 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     isTTY: false, columns: 120, readStdin: () => opts.input ?? "",
   };
   const env = opts.env ?? {};
-  const flags = [...(env.BYOC_URL ? ["--url", env.BYOC_URL] : []), ...(env.BYOC_TOKEN ? ["--token", env.BYOC_TOKEN] : [])];
+  const flags = [
+    ...(env.BYOC_URL ? ["--url", env.BYOC_URL] : []), ...(env.BYOC_TOKEN ? ["--token", env.BYOC_TOKEN] : []),
+    ...(env.BYOC_TENANT ? ["--tenant", env.BYOC_TENANT] : []),
+  ];
   const timeoutMs = opts.timeoutMs ?? 20_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
