@@ -16,6 +16,7 @@ const SCENARIOS: Record<string, { file: string; runs: string[][] }> = {
   converge: { file: "converge.ts", runs: [[], ["--grouped"]] },
   replicas: { file: "replicas.ts", runs: [[]] },
   "status-api": { file: "status-api.ts", runs: [[]] },
+  overload: { file: "overload.ts", runs: [[]] },
 };
 
 function plan(argv: string[]): Run[] {

@@ -1,24 +1,32 @@
 // The account's shared ECS cluster `langgraph-cloud-cluster` (one per account and region, used by every
-// project there). Checked at most once per account per half resync interval (see mutableFactTtlMs), one
-// read shared by the account's passes that ask together, and at once when DescribeServices finds it
-// gone (services.ts drops the cached fact); recreated if deleted.
+// project there). Read once per account per CLUSTER_TTL_MS, one read shared by the account's passes that
+// ask together: every pass's DescribeServices names the cluster, and fails with ClusterNotFoundException
+// once it is gone, which drops the cached fact (services.ts), so a deleted cluster is still found by the
+// next pass of any project of the account; recreated if deleted. A failed pass drops it too (engine).
 // AWS calls: ecs:DescribeClusters, ecs:CreateCluster. Idempotent create: CreateCluster of an existing
 // name returns that cluster (AWS documents it so), so a repeated create changes nothing.
 import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
 import { CLUSTER_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
-import { act, done, mutableFactTtlMs, proceed, type Change, type NoInput, type PassContext, type Step } from "./contract.js";
+import { act, done, proceed, type Change, type NoInput, type PassContext, type Step } from "./contract.js";
 
 /** What DescribeClusters says of the cluster: `existed` — AWS still lists it, INACTIVE (deleted out of band). */
 export interface ClusterObservation { active: boolean; existed: boolean }
 
-export const clusterCacheKey = (ctx: PassContext) => `cluster|${ctx.aws.accountId}|${ctx.aws.region}`;
+export const clusterKey = (accountId: string, region: string) => `cluster|${accountId}|${region}`;
+export const clusterCacheKey = (ctx: PassContext) => clusterKey(ctx.aws.accountId, ctx.aws.region);
+
+/**
+ * How long "the cluster is ACTIVE" is trusted. Not half a resync like the log group: the project-level
+ * DescribeServices of every pass sees a deleted cluster (ClusterNotFoundException) and drops this fact.
+ */
+export const CLUSTER_TTL_MS = 20 * 60_000;
 
 async function observeCluster(ctx: PassContext): Promise<ClusterObservation> {
   const read = async () => {
     const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
     return { active: !!out.clusters?.some((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE"), existed: !!out.clusters?.length };
   };
-  return ctx.cache.shared(clusterCacheKey(ctx), mutableFactTtlMs(ctx), read, (c) => c.active);
+  return ctx.cache.shared(clusterCacheKey(ctx), Math.max(CLUSTER_TTL_MS, ctx.resyncMs), read, (c) => c.active);
 }
 
 /** Pure: the cluster is there, or it is created (a Warning when it had been deleted). */

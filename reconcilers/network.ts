@@ -64,13 +64,24 @@ async function observeNetwork(ctx: PassContext): Promise<NetworkObservation> {
 /** How soon to look again for a missing prerequisite: someone has to run Terraform first. */
 const PREREQUISITE_RECHECK_MS = 5 * 60_000;
 
+/**
+ * How long the account's prerequisites, once found, are trusted: they are the customer's (Terraform's),
+ * not ours to repair, so reading them every resync only costs four calls a pass in an account of one
+ * project. A pass of the account that fails drops them at once (src/engine/engine.ts, forgetAccountFacts),
+ * so a subnet or security group removed under a running project is looked for on the next pass.
+ */
+export const PREREQUISITE_TTL_MS = 20 * 60_000;
+
+export const networkCacheKey = (accountId: string, region: string) => `network|${accountId}|${region}`;
+
 export const network: Step<NoInput, Network> = {
   kind: "Network",
   condition: "NetworkReady",
   async plan(ctx) {
-    const key = `network|${ctx.aws.accountId}|${ctx.aws.region}`;
+    const key = networkCacheKey(ctx.aws.accountId, ctx.aws.region);
     // A missing prerequisite is not kept: the pass after the customer's Terraform run finds it.
-    const o = await ctx.cache.shared(key, ctx.resyncMs, () => observeNetwork(ctx), (x) => "found" in x);
+    const ttl = Math.max(ctx.resyncMs, PREREQUISITE_TTL_MS);
+    const o = await ctx.cache.shared(key, ttl, () => observeNetwork(ctx), (x) => "found" in x);
     if ("missing" in o) {
       const message = `${o.missing}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}`;
       return halt([], blocked("PrerequisiteMissing", message, { afterMs: Math.min(PREREQUISITE_RECHECK_MS, ctx.resyncMs) }));

@@ -105,6 +105,26 @@ function stateOf(ctx: PassContext, s: SecretListEntry | undefined): SecretState 
   };
 }
 
+/**
+ * Which value a listed secret holds now: its AWSCURRENT version id and LastChangedDate, both in the
+ * ListSecrets answer. Any write of a value (ours or anyone's: PutSecretValue, UpdateSecret, a rotation)
+ * makes a new AWSCURRENT version, so an unchanged stamp means an unchanged value. Undefined when the
+ * listing does not say (then the value is read every pass, as before).
+ */
+export function valueStamp(s: Pick<SecretListEntry, "SecretVersionsToStages" | "LastChangedDate">): string | undefined {
+  const current = Object.entries(s.SecretVersionsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
+  return current ? `${current}|${s.LastChangedDate?.getTime() ?? ""}` : undefined;
+}
+
+/**
+ * How long a value read is reused while its stamp stays the same. The stamp, not this, is what finds a
+ * value changed out of band (within the pass that next lists it); this only bounds how long a value
+ * lives in the operator's memory without being read again.
+ */
+export const VALUE_REUSE_MS = 30 * 60_000;
+type KnownValue = { stamp: string; value: NonNullable<SecretState["value"]> };
+const valueKey = (arn: string) => `secretvalue|${arn}`;
+
 /** The project's two secrets; their values too unless `values: false` (or one is missing or scheduled for deletion). */
 export async function observeSecrets(ctx: PassContext, opts: { values?: boolean } = {}): Promise<SecretsObservation> {
   const names = projectNames(ctx.project.name);
@@ -113,9 +133,22 @@ export async function observeSecrets(ctx: PassContext, opts: { values?: boolean 
   const o = { postgres: stateOf(ctx, byName.get(names.postgresSecret)), env: stateOf(ctx, byName.get(names.envSecret)) };
   const live = [o.postgres, o.env].filter((s): s is SecretState => !!s && !s.deletedAt);
   if (opts.values === false || live.length < 2) return o;
-  for (const v of await batched(ctx.aws, secretValuesRead, live.map((s) => s.arn))) {
-    const s = live.find((x) => x.arn === v.ARN);
-    if (s) s.value = { parsed: safeParse(v.SecretString), createdAt: v.CreatedDate?.getTime() ?? 0 };
+  // A value whose stamp is the one we saw when we last read it is the value we read: no read.
+  const stamps = new Map(live.map((s) => [s.arn, valueStamp(byName.get(s.name)!)]));
+  for (const s of live) {
+    const known = ctx.cache.get<KnownValue>(valueKey(s.arn));
+    if (known && known.stamp === stamps.get(s.arn)) s.value = known.value;
+  }
+  const unread = live.filter((s) => !s.value);
+  if (unread.length === 0) return o;
+  for (const v of await batched(ctx.aws, secretValuesRead, unread.map((s) => s.arn))) {
+    const s = unread.find((x) => x.arn === v.ARN);
+    if (!s) continue;
+    s.value = { parsed: safeParse(v.SecretString), createdAt: v.CreatedDate?.getTime() ?? 0 };
+    // Kept only if the value read is the version the listing named (a write in between: read again).
+    const stamp = stamps.get(s.arn);
+    if (stamp && stamp.startsWith(`${v.VersionId}|`)) ctx.cache.set<KnownValue>(valueKey(s.arn), { stamp, value: s.value }, VALUE_REUSE_MS);
+    else ctx.cache.delete(valueKey(s.arn));
   }
   return o;
 }
@@ -133,5 +166,6 @@ export const putValue = (arn: string, name: string, value: string, why: string) 
   ({ op: "put" as const, arn, value, ...valueChange(name, why) });
 
 export async function writeSecretValue(ctx: PassContext, arn: string, value: string): Promise<void> {
+  ctx.cache.delete(valueKey(arn));
   await ctx.aws.secrets.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
 }

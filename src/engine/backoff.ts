@@ -21,8 +21,31 @@ export function fullJitterBackoff(attempt: number, opts: { baseMs?: number; capM
  * off the slot (after a write or a retry) rejoins its account's slot within 0.1–1.1 intervals.
  */
 export function accountResync(resyncMs: number, accountId: string, now: number = Date.now()): number {
-  const phase = createHash("sha1").update(accountId).digest().readUInt32BE(0) % resyncMs;
+  const phase = accountPhase(resyncMs, accountId);
   let slot = Math.floor((now - phase) / resyncMs) * resyncMs + phase;
   while (slot < now + resyncMs / 10) slot += resyncMs;
   return slot - now;
+}
+
+const accountPhase = (resyncMs: number, accountId: string) =>
+  createHash("sha1").update(accountId).digest().readUInt32BE(0) % resyncMs;
+
+/**
+ * Time until the next resync of a pass that was due at `dueAt`. A pass that was due on its account's
+ * slot is due again one interval after that slot, however late it ran: when the engine cannot keep up,
+ * every project slips by the same amount and stays beside its account's peers (they still come due
+ * together, in the order they were due, and share their batched reads), so the interval stretches
+ * evenly instead of each late pass jumping to a slot of its own. The answer is negative when the engine
+ * is more than an interval behind: due at once, behind those that were due before it. A pass off the
+ * slot (a write, a retry, a requeue) rejoins the slot as accountResync says.
+ */
+export function resyncAfter(
+  resyncMs: number, accountId: string, dueAt: number | undefined, now: number = Date.now(),
+): number {
+  if (dueAt === undefined) return accountResync(resyncMs, accountId, now);
+  const phase = accountPhase(resyncMs, accountId);
+  const slot = Math.round((dueAt - phase) / resyncMs) * resyncMs + phase;
+  // Due times are saved a few ms off the slot (the pass's clock, then Postgres'): "on the slot" is near it.
+  if (Math.abs(dueAt - slot) > Math.min(1000, resyncMs / 20)) return accountResync(resyncMs, accountId, now);
+  return slot + resyncMs - now;
 }

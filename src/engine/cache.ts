@@ -4,16 +4,17 @@ import type { PassCache } from "../../reconcilers/contract.js";
 
 export class TtlCache implements PassCache {
   private readonly m = new Map<string, { v: unknown; until: number }>();
-  constructor(private readonly maxEntries = 100_000) {}
+  /** `now`: the clock TTLs run on (a test moves it to see a fact expire). */
+  constructor(private readonly maxEntries = 100_000, private readonly now: () => number = Date.now) {}
   get<T>(key: string): T | undefined {
     const e = this.m.get(key);
     if (!e) return undefined;
-    if (e.until < Date.now()) { this.m.delete(key); return undefined; }
+    if (e.until < this.now()) { this.m.delete(key); return undefined; }
     return e.v as T;
   }
   set<T>(key: string, value: T, ttlMs: number) {
     if (this.m.size >= this.maxEntries) this.m.delete(this.m.keys().next().value as string);
-    this.m.set(key, { v: value, until: Date.now() + ttlMs });
+    this.m.set(key, { v: value, until: this.now() + ttlMs });
   }
   delete(key: string) { this.m.delete(key); }
   shared<T>(key: string, ttlMs: number, load: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {

@@ -14,8 +14,13 @@ import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim }
 import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../store/passes.js";
 import { DESIRED_CHANNEL } from "../store/projects.js";
 import type { PassCache } from "../../reconcilers/contract.js";
+import { clusterKey } from "../../reconcilers/cluster.js";
+import { networkCacheKey } from "../../reconcilers/network.js";
+import type { StepResult } from "../../reconcilers/pass.js";
+import { accountOfRoleArn } from "../cloud/names.js";
 import { TtlCache } from "./cache.js";
 import { HeldLeases } from "./heldLeases.js";
+import { Lag } from "./lag.js";
 import { failedRollout, settle } from "./outcomes.js";
 
 export interface EngineOptions {
@@ -34,6 +39,25 @@ export interface EngineOptions {
   healthIntervalMs?: number;
   /** Longest sleep of the claim loop between wake-ups. */
   idleMs?: number;
+  /** How often the engine says in its log whether it is behind schedule (default 30 s). */
+  lagReportMs?: number;
+}
+
+/**
+ * A pass failed (not throttled): the account facts it stood on (network prerequisites, the cluster) are
+ * dropped, so the next pass of the account reads them again instead of trusting them for 20 minutes.
+ * A failure unrelated to them costs one re-read; a stale one would cost every pass until it expired.
+ */
+export function forgetAccountFacts(
+  cache: PassCache, project: { roleArn: string; region: string }, steps: StepResult[],
+): boolean {
+  const failed = steps.some((s) => s.outcome.kind === "terminal" || (s.outcome.kind === "error" && !s.outcome.throttled));
+  if (!failed) return false;
+  let account: string;
+  try { account = accountOfRoleArn(project.roleArn); } catch { return false; }
+  cache.delete(networkCacheKey(account, project.region));
+  cache.delete(clusterKey(account, project.region));
+  return true;
 }
 
 /** What a dry run needs: the engine's own configuration (EngineOptions), so plan and apply cannot disagree. */
@@ -75,6 +99,8 @@ export class Engine {
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly lag: Lag;
   private unlisten: (() => Promise<void>) | undefined;
   private passSeq = 0;
   private notStarted = 0;
@@ -87,12 +113,15 @@ export class Engine {
     this.queue = new PQueue({ concurrency: o.concurrency });
     this.log = o.logger.child({ component: "engine", operator: o.operatorId });
     this.dryRun = dryRunner(o, this.cache);
+    this.lag = new Lag({ metrics: o.metrics, log: this.log, resyncMs: o.resyncMs });
   }
 
   async start(): Promise<void> {
     const listener = await this.o.store.sql.listen(DESIRED_CHANNEL, () => this.wake?.(), () => this.wake?.());
     this.unlisten = () => listener.unlisten();
     this.renewTimer = setInterval(() => void this.renew(), Math.max(500, this.o.leaseMs / 3));
+    this.lagTimer = setInterval(() => this.lag.report(), this.o.lagReportMs ?? 30_000);
+    this.lagTimer.unref();
     this.loopDone = this.claimLoop();
     this.log.info({ concurrency: this.o.concurrency, accountConcurrency: this.o.accountConcurrency, resyncMs: this.o.resyncMs }, "engine started");
   }
@@ -108,6 +137,7 @@ export class Engine {
     const idle = Promise.all([this.queue.onIdle(), ...[...this.accountQueues.values()].map((q) => q.onIdle())]);
     await Promise.race([idle, new Promise((r) => setTimeout(r, graceMs).unref())]);
     clearInterval(this.renewTimer);
+    clearInterval(this.lagTimer);
     await this.unlisten?.().catch(() => {});
     const released = await releaseLeases(this.o.store, this.o.operatorId).catch(() => 0);
     this.log.info({ released, notStarted: this.notStarted, stillRunning: this.held.size }, "engine stopped");
@@ -124,6 +154,8 @@ export class Engine {
         limit = Math.min(this.o.concurrency * 2 - this.held.size, 500);
         const claims = await claimDueProjects(this.o.store, this.o.operatorId, limit, this.o.leaseMs);
         claimed = claims.length;
+        // A claim that found nothing due says "on time"; none made (all slots held) says nothing.
+        if (limit > 0) this.lag.claimed(claims.map((c) => c.lateMs));
         if (claims.length) await this.dispatch(claims);
       } catch (err) {
         this.log.error({ err: (err as Error).message }, "claim failed; retrying");
@@ -243,8 +275,9 @@ export class Engine {
       this.running.delete(p.id);
       this.o.metrics.inFlight.dec();
     }
+    forgetAccountFacts(this.cache, p, result.steps);
     const settled = settle({
-      steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts,
+      steps: result.steps, deleting: p.deleting, previousAttempts: claim.attempts, dueAt: claim.dueAt,
       wasReady: loaded.phase === "Ready" || loaded.phase === "Degraded", resyncMs: this.o.resyncMs, accountId: claim.accountId,
       changeRequested: applying || p.revisions.some((r) => r.status === "QUEUED" || r.status === "DEPLOYING"),
       failedRollout: failedRollout(p.revisions, result.revisionUpdates),

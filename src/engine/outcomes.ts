@@ -4,7 +4,7 @@
 import type { StepResult } from "../../reconcilers/pass.js";
 import type { Outcome } from "../../reconcilers/contract.js";
 import { CONDITION_TYPES, type ConditionStatus, type ConditionType, type ConditionUpdate, type Phase } from "../model/project.js";
-import { accountResync, fullJitterBackoff, SLOW_CAP_MS } from "./backoff.js";
+import { fullJitterBackoff, resyncAfter, SLOW_CAP_MS } from "./backoff.js";
 
 export type Schedule =
   | { op: "resync"; afterMs: number; outcome: "success" }
@@ -39,6 +39,8 @@ export interface SettleInput {
   resyncMs: number;
   /** Whose slot the next resync falls in (see accountResync). */
   accountId: string;
+  /** When the pass was due (epoch ms): a pass due on its slot is next due one interval after it (resyncAfter). */
+  dueAt?: number;
   now?: number;
   random?: () => number;
 }
@@ -71,7 +73,7 @@ function read(o: Outcome, input: SettleInput): Reading {
   switch (o.kind) {
     case "done": return {
       condition: { status: "True", reason: o.reason, message: o.message }, synced: true, label: "done",
-      schedule: { op: "resync", afterMs: accountResync(input.resyncMs, input.accountId, input.now), outcome: "success" },
+      schedule: { op: "resync", afterMs: resyncAfter(input.resyncMs, input.accountId, input.dueAt, input.now), outcome: "success" },
     };
     case "requeue": return {
       condition: { status: "False", reason: o.reason, message: o.message }, synced: true, label: "requeue",

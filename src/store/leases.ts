@@ -4,7 +4,11 @@
 // overwrite the new owner's schedule.
 import type { Store } from "./db.js";
 
-export interface Claim { projectId: string; attempts: number; accountId: string; wakes: number }
+export interface Claim {
+  projectId: string; attempts: number; accountId: string; wakes: number;
+  /** When the project was due (epoch ms), and how late the claim took it (ms, Postgres' clock for both). */
+  dueAt: number; lateMs: number;
+}
 
 /**
  * An account's projects share a resync slot, but each pass saved its due time at its own moment, a few
@@ -14,7 +18,7 @@ export const CLAIM_AHEAD_MS = 50;
 
 export async function claimDueProjects(store: Store, owner: string, limit: number, leaseMs: number): Promise<Claim[]> {
   if (limit <= 0) return [];
-  const rows = await store.sql<{ project_id: string; attempts: number; account_id: string; wakes: number }[]>`
+  const rows = await store.sql<{ project_id: string; attempts: number; account_id: string; wakes: number; due_ms: number; late_ms: number }[]>`
     WITH due AS (
       SELECT l.project_id FROM leases l
       WHERE l.due_at <= now() + make_interval(secs => ${CLAIM_AHEAD_MS / 1000}) AND (l.owner IS NULL OR l.expires_at < now())
@@ -25,8 +29,11 @@ export async function claimDueProjects(store: Store, owner: string, limit: numbe
     UPDATE leases l SET owner = ${owner}, expires_at = now() + make_interval(secs => ${leaseMs / 1000})
     FROM due, projects p
     WHERE l.project_id = due.project_id AND p.id = l.project_id
-    RETURNING l.project_id, l.attempts, l.wakes, p.account_id`;
-  return rows.map((r) => ({ projectId: r.project_id, attempts: r.attempts, accountId: r.account_id, wakes: r.wakes }));
+    RETURNING l.project_id, l.attempts, l.wakes, p.account_id,
+      (extract(epoch FROM l.due_at) * 1000)::float8 AS due_ms, (extract(epoch FROM now() - l.due_at) * 1000)::float8 AS late_ms`;
+  return rows.map((r) => ({
+    projectId: r.project_id, attempts: r.attempts, accountId: r.account_id, wakes: r.wakes, dueAt: r.due_ms, lateMs: r.late_ms,
+  }));
 }
 
 /** Extend every lease this replica holds; returns the ids it no longer holds. */
