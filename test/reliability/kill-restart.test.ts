@@ -26,7 +26,14 @@ const start = async (n: number) => {
   return d;
 };
 const postmasterPid = () => Number(readFileSync(path.join(dir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
-const running = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+/** Alive and not a zombie: an orphan that exited may wait to be reaped by whoever adopted it, holding nothing. */
+const running = (pid: number) => {
+  try { process.kill(pid, 0); } catch { return false; }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch { return false; }
+};
 
 test("after SIGKILL of the daemon alone, the next start on the same data directory is ready and has the data", async () => {
   const first = await start(1);
