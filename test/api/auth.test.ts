@@ -10,6 +10,7 @@ import { createMetrics } from "../../src/metrics.js";
 import { READ_TOKEN, startTestApi, WRITE_TOKEN, type TestApi } from "../support/api.js";
 import { createTestDatabase } from "../support/db.js";
 import { createProject, image, isProblem } from "./fixtures.js";
+import { documentedOperations, versioned } from "../support/operations.js";
 
 let api: TestApi;
 let projectName: string;
@@ -42,10 +43,7 @@ beforeAll(async () => {
   projectId = created.id;
   revisionId = (await api.request("GET", `/v1/projects/${created.name}/revisions/1`)).body.id;
   defaultTenantId = created.tenantId;
-  const doc = await api.request("GET", "/openapi.json", { token: null });
-  operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-    .filter(([template]) => template.startsWith("/v1/") || template.startsWith("/v2/"))
-    .flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), template, path: fill(template) })));
+  operations = versioned(await documentedOperations(api)).map((o) => ({ ...o, path: fill(o.template) }));
 });
 afterAll(async () => { await api?.close(); });
 

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/api.js";
 import { createProject, image } from "./fixtures.js";
+import { documentedOperations } from "../support/operations.js";
 
 let api: TestApi;
 let projectName: string;
@@ -64,9 +65,7 @@ const writes = async () => {
 beforeAll(async () => {
   api = await startTestApi();
   projectName = (await createProject(api, { image: image("v1") })).project.name;
-  const doc = await api.request("GET", "/openapi.json", { token: null });
-  operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-    .flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), template, path: fill(template) })));
+  operations = (await documentedOperations(api)).map((o) => ({ ...o, path: fill(o.template) }));
 });
 afterAll(async () => { await api?.close(); });
 

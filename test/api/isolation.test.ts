@@ -8,6 +8,7 @@ import { startTestApi, type TestApi } from "../support/api.js";
 import { image, isProblem } from "./fixtures.js";
 import { createTenantProject, createTestTenant, tenantProjectBody, type TestTenant } from "./tenant-fixtures.js";
 import { readSse } from "./sse.js";
+import { documentedOperations, versioned } from "../support/operations.js";
 
 let api: TestApi;
 let a: TestTenant;
@@ -110,10 +111,7 @@ beforeAll(async () => {
   paRevision = (await api.request("GET", `/v1/projects/${pa.id}/revisions/1`, { token: a.read })).body.id;
   // B can create through /v2 too (its region and role come from its defaults).
   expect((await api.request("PATCH", `/v1/tenants/${b.id}`, { body: { defaultRegion: "us-east-1", defaultRoleArn: b.roleArn } })).status).toBe(200);
-  const doc = await api.request("GET", "/openapi.json", { token: null });
-  operations = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-    .filter(([template]) => /^\/v\d+\//.test(template))
-    .flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), template })));
+  operations = versioned(await documentedOperations(api));
 });
 afterAll(async () => {
   console.log(`isolation.test.ts: ${tried.routes} operations, by name and by id, with B's read and write keys: ${tried.requests} requests by tenant B at tenant A's objects; leaks found: ${tried.leaks}`);
