@@ -98,6 +98,8 @@ interface PlanBase {
   events?: EventRecord[];
   /** Per-resource status for the project's status page. */
   observations?: ResourceObservation[];
+  /** The deployment's endpoint as observed (the ingress step; null: no load balancer): the project's `url`. */
+  url?: string | null;
 }
 /**
  * A step's plan. Done: `provide` gives later steps this step's output, called once the actions are
@@ -135,6 +137,8 @@ export interface BaseContext {
   intents: Intents;
   /** Shared across passes of this replica: immutable AWS facts (task definitions by ARN, account prerequisites). */
   cache: PassCache;
+  /** BYOC_LICENSE_KEY: the licence given to a project whose secrets hold none (docs/reference.md §3). */
+  licenseKey?: string;
 }
 
 export interface PassContext extends BaseContext { aws: AwsClients }

@@ -78,6 +78,8 @@ export interface PassResult {
   events: EventRecord[];
   revisionUpdates: Array<{ number: number; status: RevisionStatus; message: string }>;
   planned: PlannedAction[];
+  /** The deployment's endpoint if a step observed it (the ingress step; null once its load balancer is gone). */
+  url?: string | null;
   /** Actions applied in this pass, with the fields they changed (for metrics). */
   applied: Array<{ kind: string; reason: string; fields: string[] }>;
   /** Deletion path only: every step done, the rows may go. */
@@ -94,6 +96,8 @@ export interface PassDeps {
   resyncMs: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
+  /** BYOC_LICENSE_KEY (docs/reference.md §3). */
+  licenseKey?: string;
   /** List the actions, apply none, record nothing (the API's plan). */
   dryRun?: boolean;
   /**
@@ -109,7 +113,7 @@ export function baseContext(project: DesiredProject, deps: PassDeps): BaseContex
   return {
     project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
     healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
-    connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
+    licenseKey: deps.licenseKey, connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
   };
 }
 
@@ -160,6 +164,7 @@ function stepRunner(deps: PassDeps, result: PassResult, project: DesiredProject)
       if (deps.signal?.aborted) stop(LEASE_LOST);
       const plan = await step.plan(ctx, input);
       result.observations.push(...(plan.observations ?? []));
+      if (plan.url !== undefined) result.url = plan.url;
       if (!dryRun) result.events.push(...(plan.events ?? []));
       for (const action of plan.actions) {
         result.planned.push({ verb: action.verb, kind: action.kind, resource: action.resource, reason: action.reason, diffs: action.diffs ?? [] });

@@ -99,7 +99,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
   const engine = new Engine({
     store, sealer, cloud, logger, metrics, operatorId: config.operatorId, concurrency: config.concurrency, accountConcurrency: config.accountConcurrency,
     resyncMs: config.resyncSeconds * 1000, leaseMs: config.leaseSeconds * 1000, pollMs: opts.pollMs ?? config.pollSeconds * 1000,
-    healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs,
+    healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs, licenseKey: config.licenseKey,
   });
   const api = await buildApi({ store, sealer, metrics, logger, tokens, cloud, operatorId: config.operatorId, planner: engine.dryRun });
   const url = await api.listen({ host: config.host, port: config.port });

@@ -139,6 +139,7 @@ export function newProjectFromBody(body: ProjectCreate & { region: string; roleA
   return {
     name: body.name, region: body.region, roleArn: body.roleArn, accountId: role.accountId,
     externalId: body.externalId, deploymentType, database, resources, env, secretNames: Object.keys(secrets),
+    cpuArchitecture: "X86_64", ingress: { visibility: "public" },
     sealedSecrets: sealer.seal(JSON.stringify(sealed)), deletionPolicy: body.deletionPolicy ?? "snapshot", image: body.image,
   };
 }

@@ -25,6 +25,11 @@ export interface Config {
   concurrency: number;
   accountConcurrency: number;
   operatorId: string;
+  /**
+   * BYOC_LICENSE_KEY: the LangGraph licence given to a project whose secrets hold none (docs/reference.md §3);
+   * in sandbox mode `sandbox-license` unless set.
+   */
+  licenseKey?: string;
   logLevel: string;
   leaseSeconds: number;
   /** How soon to look again while AWS is working (DB creating, rollout in progress). */
@@ -32,6 +37,9 @@ export interface Config {
   /** BYOC_SANDBOX_*: read whatever the cloud, so a bad value is refused even where it would be unused. */
   sandbox: SandboxEnv;
 }
+
+/** What a sandbox project runs with when BYOC_LICENSE_KEY is unset: the sandbox's image model accepts it. */
+export const SANDBOX_LICENSE_KEY = "sandbox-license";
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -83,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (dataDir.trim() === "" || dataDir.includes("\0")) throw new ConfigError("BYOC_DATA_DIR", "must be a directory path");
   const operatorId = env.BYOC_OPERATOR_ID || `byoc-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(operatorId)) throw new ConfigError("BYOC_OPERATOR_ID", "must be 1–128 of [A-Za-z0-9._:-]");
+  const licenseKey = env.BYOC_LICENSE_KEY?.trim() || (cloudRaw === "sandbox" ? SANDBOX_LICENSE_KEY : undefined);
+  if (licenseKey !== undefined && !/^[\x21-\x7e]{1,1024}$/.test(licenseKey)) {
+    throw new ConfigError("BYOC_LICENSE_KEY", "must be 1–1024 printable characters without spaces");
+  }
   return {
     databaseUrl,
     dataDir,
@@ -95,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: int(env, "BYOC_CONCURRENCY", 32, 1, 10_000),
     accountConcurrency: int(env, "BYOC_ACCOUNT_CONCURRENCY", 8, 1, 10_000),
     operatorId,
+    licenseKey,
     logLevel,
     leaseSeconds: int(env, "BYOC_LEASE_SECONDS", 15, 2, 3600),
     pollSeconds: int(env, "BYOC_POLL_SECONDS", 2, 1, 600),

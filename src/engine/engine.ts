@@ -37,6 +37,8 @@ export interface EngineOptions {
   pollMs: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
+  /** BYOC_LICENSE_KEY (docs/reference.md §3). */
+  licenseKey?: string;
   /** Longest sleep of the claim loop between wake-ups. */
   idleMs?: number;
   /** How often the engine says in its log whether it is behind schedule (default 30 s). */
@@ -61,7 +63,7 @@ export function forgetAccountFacts(
 }
 
 /** What a dry run needs: the engine's own configuration (EngineOptions), so plan and apply cannot disagree. */
-export type DryRunOptions = Pick<EngineOptions, "store" | "sealer" | "cloud" | "logger" | "operatorId" | "pollMs" | "resyncMs" | "healGraceMs" | "healthIntervalMs">;
+export type DryRunOptions = Pick<EngineOptions, "store" | "sealer" | "cloud" | "logger" | "operatorId" | "pollMs" | "resyncMs" | "healGraceMs" | "healthIntervalMs" | "licenseKey">;
 
 /**
  * The engine's dry run: the pass apply would run now for one project, with actions listed and none
@@ -75,7 +77,7 @@ export function dryRunner(o: DryRunOptions, cache: PassCache = new TtlCache()): 
     const result = await runPass(p, {
       cloud: o.cloud, operatorId: o.operatorId, cache, intents: intentsFor(o.store, p.id, loaded.pendingIntents), dryRun: true,
       log: o.logger.child({ project: p.name, plan: true }), pollMs: o.pollMs, resyncMs: o.resyncMs,
-      healGraceMs: o.healGraceMs, healthIntervalMs: o.healthIntervalMs,
+      healGraceMs: o.healGraceMs, healthIntervalMs: o.healthIntervalMs, licenseKey: o.licenseKey,
     });
     return {
       actions: result.planned,
@@ -269,7 +271,7 @@ export class Engine {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
         log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
-        specChanged: applying, signal: abort.signal,
+        licenseKey: this.o.licenseKey, specChanged: applying, signal: abort.signal,
       });
     } finally {
       this.running.delete(p.id);
@@ -295,7 +297,8 @@ export class Engine {
       owner: this.o.operatorId, projectId: p.id, seenWakes: claim.wakes, seenGeneration: p.generation,
       nextDueInMs: settled.schedule.afterMs, attempts: settled.schedule.op === "backoff" ? settled.schedule.attempts : 0,
       outcome: settled.schedule.outcome, phase: settled.phase, synced: settled.synced, conditions: settled.conditions,
-      observations: result.observations, events: result.events, revisionUpdates: result.revisionUpdates, deleted: result.deleted,
+      observations: result.observations, events: result.events, revisionUpdates: result.revisionUpdates, url: result.url,
+      deleted: result.deleted,
     });
     log[saved ? "debug" : "warn"]({ phase: settled.phase, next: settled.schedule, ms: Date.now() - started, actions: result.planned.length }, saved ? "pass done" : "pass result dropped: lease lost");
   }

@@ -7,9 +7,20 @@ export interface DatabaseSpec {
   allocatedStorageGb?: number;
   engineVersion?: string;
 }
-export interface ServiceResources { cpu: number; memoryMb: number; replicas: number }
+/**
+ * `replicas`: the fixed count, or the autoscaler's minimum when `maxReplicas` > `replicas` (docs/reference.md §4,
+ * scalable targets).
+ */
+export interface ServiceResources { cpu: number; memoryMb: number; replicas: number; maxReplicas: number }
 export interface ResourcesSpec { api: ServiceResources; queue: ServiceResources }
 export type DeploymentType = "dev" | "prod";
+export const CPU_ARCHITECTURES = ["X86_64", "ARM64"] as const;
+export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
+/**
+ * The deployment's load balancer: internet-facing in the public subnets, or internal in the private ones; with an
+ * ACM certificate (same account and region) HTTPS on 443 and 80 redirecting to it, else HTTP on 80.
+ */
+export interface IngressSpec { visibility: "public" | "internal"; certificateArn?: string }
 export type DeletionPolicy = "snapshot" | "delete" | "retain";
 export type Phase = "Provisioning" | "Ready" | "Degraded" | "Deleting" | "Failed";
 export type RevisionStatus = "QUEUED" | "DEPLOYING" | "DEPLOYED" | "DEPLOY_FAILED" | "SKIPPED" | "INTERRUPTED";
@@ -18,7 +29,12 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 
 /** Names the operator sets itself; users may not. */
-export const RESERVED_ENV = ["POSTGRES_URI", "DATABASE_URI", "REDIS_URI", "PORT", "LANGSMITH_HOST_PROJECT_ID", "LANGSMITH_HOST_REVISION_ID"] as const;
+export const RESERVED_ENV = [
+  "POSTGRES_URI", "DATABASE_URI", "REDIS_URI", "PORT", "N_JOBS_PER_WORKER", "LANGSMITH_HOST_PROJECT_ID", "LANGSMITH_HOST_REVISION_ID",
+] as const;
+
+/** The secrets the LangGraph server takes its licence from; without either the operator adds BYOC_LICENSE_KEY's. */
+export const LICENSE_SECRET_NAMES = ["LANGSMITH_API_KEY", "LANGGRAPH_CLOUD_LICENSE_KEY"] as const;
 
 export interface Revision {
   id: string;
@@ -41,6 +57,8 @@ export interface ProjectSpec {
   deploymentType: DeploymentType;
   database: DatabaseSpec;
   resources: ResourcesSpec;
+  cpuArchitecture: CpuArchitecture;
+  ingress: IngressSpec;
   env: Record<string, string>;
   deletionPolicy: DeletionPolicy;
 }
@@ -90,7 +108,20 @@ export interface EventRecord {
   repeats?: boolean;
 }
 
-const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1 };
+const DEFAULT_SERVICE = { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 };
+/** LangGraph's production deployments scale to 10 containers. */
+const PROD_MAX_REPLICAS = 10;
+
+/**
+ * A service's resources with `maxReplicas` filled in: never below `replicas` (a fixed count asks for no
+ * autoscaling); rows written before `maxReplicas` existed read as fixed.
+ */
+function withMax(s: Omit<ServiceResources, "maxReplicas"> & { maxReplicas?: number }, defaultMax: number): ServiceResources {
+  return { ...s, maxReplicas: s.maxReplicas ?? Math.max(defaultMax, s.replicas) };
+}
+export function resourcesOfRow(r: { api: Omit<ServiceResources, "maxReplicas"> & { maxReplicas?: number }; queue: Omit<ServiceResources, "maxReplicas"> & { maxReplicas?: number } }): ResourcesSpec {
+  return { api: withMax(r.api, r.api.replicas), queue: withMax(r.queue, r.queue.replicas) };
+}
 
 /** docs/reference.md §3 defaults, applied on create; prod changes the DB class and the API replica count. */
 export function withDefaults(input: {
@@ -109,9 +140,11 @@ export function withDefaults(input: {
         allocatedStorageGb: db.allocatedStorageGb ?? 20,
         engineVersion: db.engineVersion ?? "16",
       };
+  const max = prod ? PROD_MAX_REPLICAS : 1;
+  const { maxReplicas: _a, ...apiDefaults } = DEFAULT_SERVICE;
   const resources: ResourcesSpec = {
-    api: { ...DEFAULT_SERVICE, replicas: prod ? 2 : 1, ...input.resources?.api },
-    queue: { ...DEFAULT_SERVICE, ...input.resources?.queue },
+    api: withMax({ ...apiDefaults, replicas: prod ? 2 : 1, ...input.resources?.api }, max),
+    queue: withMax({ ...apiDefaults, ...input.resources?.queue }, max),
   };
   return { deploymentType, database, resources };
 }

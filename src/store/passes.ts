@@ -4,13 +4,18 @@
 import type postgres from "postgres";
 import type { Store } from "./db.js";
 import type { Sealer } from "./crypto.js";
-import type { ConditionUpdate, DesiredProject, EventRecord, Phase, ResourceObservation, Revision, RevisionStatus } from "../model/project.js";
+import {
+  resourcesOfRow, type ConditionUpdate, type DesiredProject, type EventRecord, type Phase, type ResourceObservation, type Revision,
+  type RevisionStatus,
+} from "../model/project.js";
 
 export interface LoadedProject {
   desired: DesiredProject;
   phase: Phase;
   observedGeneration: number;
   appliedGeneration: number;
+  /** The deployment's endpoint as last recorded (null: no load balancer yet). */
+  url: string | null;
   conditions: Map<string, { status: string; reason: string; message: string; observedGeneration: number }>;
   resources: Map<string, { phase: string; arn: string | null; code: string | null; message: string | null; attempts: number }>;
   /** "kind|name" of creates whose answer was never recorded (a crash): resolved by tag lookup. */
@@ -35,10 +40,11 @@ export async function loadProjects(store: Store, sealer: Sealer, ids: string[]):
     out.set(p.id, {
       desired: {
         id: p.id, name: p.name, region: p.region, roleArn: p.role_arn, accountId: p.account_id, externalId: p.external_id,
-        deploymentType: p.deployment_type, database: p.database, databaseUri: opened.databaseUri, resources: p.resources, env: p.env,
+        deploymentType: p.deployment_type, database: p.database, databaseUri: opened.databaseUri, resources: resourcesOfRow(p.resources),
+        cpuArchitecture: p.cpu_architecture, ingress: p.ingress, env: p.env,
         secrets: opened.secrets, deletionPolicy: p.deletion_policy, generation: p.generation, deleting: p.deleting_at !== null, revisions: [],
       },
-      phase: p.phase, observedGeneration: p.observed_generation, appliedGeneration: p.applied_generation, conditions: new Map(), resources: new Map(), pendingIntents: new Set(),
+      phase: p.phase, observedGeneration: p.observed_generation, appliedGeneration: p.applied_generation, url: p.url ?? null, conditions: new Map(), resources: new Map(), pendingIntents: new Set(),
     });
   }
   for (const r of revisions) {
@@ -66,6 +72,8 @@ export interface PassWrite {
   observations: ResourceObservation[];
   events: EventRecord[];
   revisionUpdates: Array<{ number: number; status: RevisionStatus; message: string }>;
+  /** The deployment's endpoint the pass observed; undefined: the pass did not get as far as the ingress. */
+  url?: string | null;
   deleted: boolean;
 }
 
@@ -92,10 +100,12 @@ export async function savePass(store: Store, loaded: LoadedProject, w: PassWrite
     }
     const { observed, applied } = generationsAfter(loaded, w);
     const phaseChanged = loaded.phase !== w.phase || loaded.observedGeneration !== observed || loaded.appliedGeneration !== applied;
+    const urlChanged = w.url !== undefined && w.url !== loaded.url;
+    if (urlChanged) await tx`UPDATE projects SET url = ${w.url ?? null} WHERE id = ${w.projectId}`;
     if (phaseChanged) {
       await tx`UPDATE projects SET phase = CASE WHEN deleting_at IS NULL THEN ${w.phase} ELSE 'Deleting' END, observed_generation = GREATEST(observed_generation, ${observed}), applied_generation = GREATEST(applied_generation, ${applied}) WHERE id = ${w.projectId}`;
     }
-    if (statusChanged || phaseChanged) await tx`SELECT byoc_record_change(${w.projectId}, ${loaded.desired.name}, 'status', NULL)`;
+    if (statusChanged || phaseChanged || urlChanged) await tx`SELECT byoc_record_change(${w.projectId}, ${loaded.desired.name}, 'status', NULL)`;
     return true;
   });
 }
@@ -120,6 +130,7 @@ function generationsAfter(loaded: LoadedProject, w: PassWrite): { observed: numb
 function onlyTheLeaseChanges(loaded: LoadedProject, w: PassWrite): boolean {
   const { observed, applied } = generationsAfter(loaded, w);
   return !w.deleted && w.events.length === 0 && w.revisionUpdates.length === 0 && loaded.phase === w.phase && loaded.observedGeneration === observed
+    && (w.url === undefined || w.url === loaded.url)
     && loaded.appliedGeneration === applied
     && changedConditions(loaded, w).length === 0 && changedResources(loaded, w).length === 0;
 }

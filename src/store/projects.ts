@@ -11,7 +11,7 @@ export type ProjectRow = typeof projects.$inferSelect;
 export type RevisionRow = typeof revisions.$inferSelect;
 
 /** A project row to write: the spec, with its secrets sealed and only their names in the clear. */
-export interface NewProject extends ProjectSpec {
+export interface NewProject extends Omit<ProjectSpec, "cpuArchitecture" | "ingress">, Partial<Pick<ProjectSpec, "cpuArchitecture" | "ingress">> {
   secretNames: string[];
   sealedSecrets: string;
   image?: string;

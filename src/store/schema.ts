@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from "drizzle-orm/pg-core";
-import type { DatabaseSpec, ResourcesSpec } from "../model/project.js";
+import type { CpuArchitecture, DatabaseSpec, IngressSpec, ResourcesSpec } from "../model/project.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -40,6 +40,8 @@ export const projects = pgTable("projects", {
   deploymentType: text("deployment_type").notNull().$type<"dev" | "prod">(),
   database: jsonb("database").notNull().$type<DatabaseSpec>(),
   resources: jsonb("resources").notNull().$type<ResourcesSpec>(),
+  cpuArchitecture: text("cpu_architecture").notNull().default("X86_64").$type<CpuArchitecture>(),
+  ingress: jsonb("ingress").notNull().default({ visibility: "public" }).$type<IngressSpec>(),
   env: jsonb("env").notNull().$type<Record<string, string>>(),
   secretNames: text("secret_names").array().notNull().default(sql`'{}'::text[]`),
   /** AES-256-GCM sealed JSON { secrets, databaseUri? }; see store/crypto.ts. */
@@ -51,6 +53,8 @@ export const projects = pgTable("projects", {
   /** The last generation a pass took all the way to Ready: until then, what a pass changes is the spec being applied, not drift. */
   appliedGeneration: integer("applied_generation").notNull().default(0),
   phase: text("phase").notNull().default("Provisioning"),
+  /** The deployment's endpoint (docs/reference.md §6): null until its load balancer exists. */
+  url: text("url"),
   deletingAt: ts("deleting_at"),
   createdAt: ts("created_at").notNull().defaultNow(),
   updatedAt: ts("updated_at").notNull().defaultNow(),

@@ -43,7 +43,7 @@ async function claimOne(): Promise<World> {
   const { project } = await createProject(store, {
     name: `p-${randomBytes(3).toString("hex")}`, region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/r", accountId: "123456789012",
     externalId: "x1", deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
-    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1 } },
+    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 } },
     env: {}, secretNames: [], sealedSecrets: sealer.seal(JSON.stringify({ secrets: {} })), deletionPolicy: "snapshot",
   });
   const [claim] = await claimDueProjects(store, OWNER, 1, LEASE_MS);

@@ -17,7 +17,7 @@ async function newProject(name: string, account = "123456789012") {
   const { project } = await createProject(store, {
     name, region: "us-east-1", roleArn: `arn:aws:iam::${account}:role/r`, accountId: account, externalId: "x1",
     deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
-    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1 } },
+    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 } },
     env: {}, secretNames: [], sealedSecrets: sealer.seal(JSON.stringify({ secrets: {} })), deletionPolicy: "snapshot",
   });
   return project.id;

@@ -19,7 +19,7 @@ export async function createDesiredProject(at: ProjectPlace, name: string): Prom
   const { project } = await createProject(at.store, {
     name, region: at.region, roleArn: `arn:aws:iam::${at.account}:role/op`, accountId: at.account, externalId: "sandbox-external-id",
     deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
-    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1 } },
+    resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 }, queue: { cpu: 1024, memoryMb: 2048, replicas: 1, maxReplicas: 1 } },
     env: {}, secretNames: ["K"], sealedSecrets: at.sealer.seal(JSON.stringify({ secrets: { K: "v" } })), deletionPolicy: "delete",
     image: `${at.account}.dkr.ecr.${at.region}.amazonaws.com/app:v1`,
   });
