@@ -4,8 +4,11 @@
 // is undefined (the same name in env and secrets).
 import { parseRoleArn, partitionOfRegion, type RoleArn } from "../cloud/names.js";
 import {
-  RESERVED_ENV, validMemoryForCpu, withDefaults, type DeploymentType, type ResourcesSpec,
+  RESERVED_ENV, resourcesOfRow, validMemoryForCpu, withDefaults, type DeploymentType, type ResourcesSpec,
 } from "../model/project.js";
+import { checkDatabaseChange, checkEngineVersion } from "./databaseInput.js";
+import { checkCertificate, ingressOfCreate, patchIngress } from "./ingressInput.js";
+import { checkScaling, followTypeDefault, patchResources } from "./resourcesInput.js";
 import type { Sealer } from "../store/crypto.js";
 import type { NewProject, ProjectRow } from "../store/projects.js";
 import { ProblemError, type FieldError } from "./problem.js";
@@ -131,7 +134,11 @@ export function newProjectFromBody(body: ProjectCreate & { region: string; roleA
   });
   const role = checkRoleArn(body.roleArn, body.region, errors);
   checkResources(resources, errors);
+  checkScaling(resources, body.resources, errors);
   checkProdReplicas(deploymentType, resources, errors);
+  checkEngineVersion(database, errors);
+  const ingress = ingressOfCreate(body.ingress);
+  if (role) checkCertificate(ingress, { region: body.region, accountId: role.accountId }, errors);
   checkEnvSecretClash(env, secrets, (name) => `secrets.${name}`, errors);
   if (role) checkSizes({ name: body.name, region: body.region, accountId: role.accountId }, env, secrets, {}, errors);
   if (errors.length || !role) invalid(errors);
@@ -139,7 +146,7 @@ export function newProjectFromBody(body: ProjectCreate & { region: string; roleA
   return {
     name: body.name, region: body.region, roleArn: body.roleArn, accountId: role.accountId,
     externalId: body.externalId, deploymentType, database, resources, env, secretNames: Object.keys(secrets),
-    cpuArchitecture: "X86_64", ingress: { visibility: "public" },
+    cpuArchitecture: body.cpuArchitecture ?? "X86_64", ingress,
     sealedSecrets: sealer.seal(JSON.stringify(sealed)), deletionPolicy: body.deletionPolicy ?? "snapshot", image: body.image,
   };
 }
@@ -157,13 +164,6 @@ function sameJson(a: unknown, b: unknown): boolean {
       ? Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])
       : v;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-/** On a dev ↔ prod switch, a value that was the old type's default follows the new type's default. */
-type Defaults = ReturnType<typeof withDefaults>;
-function followTypeDefault<T>(from: DeploymentType, to: DeploymentType, value: T, pick: (d: Defaults) => T): T {
-  const wasDefault = from !== to && value === pick(withDefaults({ deploymentType: from }));
-  return wasDefault ? pick(withDefaults({ deploymentType: to })) : value;
 }
 
 /**
@@ -200,18 +200,14 @@ export function applyPatch(
     database = { ...base, ...patch.database, mode: "rds" };
     databaseUri = undefined;
   }
-  if (database.mode === "rds" && current.database.mode === "rds" && (database.allocatedStorageGb ?? 0) < (current.database.allocatedStorageGb ?? 0)) {
-    errors.push({ field: "database.allocatedStorageGb", message: `RDS cannot shrink storage (${current.database.allocatedStorageGb} → ${database.allocatedStorageGb} GiB)` });
-  }
-  const apiReplicas = patch.resources?.api?.replicas
-    ?? followTypeDefault(current.deploymentType, deploymentType, current.resources.api.replicas,
-      (d) => d.resources.api.replicas);
-  const resources: ResourcesSpec = {
-    api: { ...current.resources.api, ...patch.resources?.api, replicas: apiReplicas },
-    queue: { ...current.resources.queue, ...patch.resources?.queue },
-  };
+  checkDatabaseChange(current.database, database, errors);
+  const resources = patchResources(current, patch.resources, current.deploymentType, deploymentType);
   checkResources(resources, errors);
+  checkScaling(resources, patch.resources, errors);
   checkProdReplicas(deploymentType, resources, errors);
+  const ingress = patchIngress(current.ingress, patch.ingress);
+  checkCertificate(ingress, current, errors);
+  const cpuArchitecture = patch.cpuArchitecture ?? current.cpuArchitecture;
   checkEnvSecretClash(env, secrets, (name) => (patch.secrets?.[name] != null ? `secrets.${name}` : `env.${name}`), errors);
   checkSizes(current, env, secrets, revisionEnv, errors);
   if (errors.length) invalid(errors);
@@ -223,7 +219,9 @@ export function applyPatch(
     out.deletionPolicy = patch.deletionPolicy;
   }
   if (!sameJson(database, current.database)) out.database = database;
-  if (!sameJson(resources, current.resources)) out.resources = resources;
+  if (!sameJson(resources, resourcesOfRow(current.resources))) out.resources = resources;
+  if (cpuArchitecture !== current.cpuArchitecture) out.cpuArchitecture = cpuArchitecture;
+  if (!sameJson(ingress, current.ingress)) out.ingress = ingress;
   if (!sameJson(env, current.env)) out.env = env;
   const sealed: SealedContent = { secrets, ...(databaseUri ? { databaseUri } : {}) };
   // Sealing draws a fresh IV, so the plaintexts are compared, never the sealed strings.

@@ -1,9 +1,11 @@
 // Request and response schemas of the admin API (docs/reference.md §7). The same objects validate requests (ajv,
 // through Fastify) and generate /openapi.json, so the document cannot disagree with the server.
 import { Type, type Static } from "typebox";
-import { ROLE_ARN_PATTERN } from "../cloud/names.js";
+import { CERTIFICATE_ARN_PATTERN, ROLE_ARN_PATTERN } from "../cloud/names.js";
 
 const Strict = { additionalProperties: false } as const;
+/** What one service may scale to: ECS runs far more, but a deployment asking for more is a typo, not a plan. */
+export const MAX_REPLICAS = 100;
 
 export const PROJECT_NAME = "^[a-z][a-z0-9-]*[a-z0-9]$";
 export const REGION = "^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$";
@@ -27,9 +29,29 @@ const SecretMap = Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 })
 const Service = Type.Object({
   cpu: Type.Union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => Type.Literal(n)), { description: "Fargate CPU units" }),
   memoryMb: Type.Integer({ minimum: 512, maximum: 122_880 }),
-  replicas: Type.Integer({ minimum: 0, maximum: 100 }),
+  replicas: Type.Integer({ minimum: 0, maximum: MAX_REPLICAS, description: "The fixed count, or the autoscaler's minimum" }),
+  maxReplicas: Type.Optional(Type.Integer({
+    minimum: 0, maximum: MAX_REPLICAS,
+    description: "At least replicas; above it the service autoscales (default: dev = replicas, prod 10)",
+  })),
 }, Strict);
 const ServicePatch = Type.Partial(Service, Strict);
+
+const CpuArchitecture = Type.Union([Type.Literal("X86_64"), Type.Literal("ARM64")], {
+  description: "The containers' CPU architecture (ARM64: images built on Apple silicon); default X86_64",
+});
+const Visibility = Type.Union([Type.Literal("public"), Type.Literal("internal")], {
+  description: "public: internet-facing in the public subnets (default); internal: in the private subnets",
+});
+const CertificateArn = Type.String({
+  pattern: CERTIFICATE_ARN_PATTERN, maxLength: 2048,
+  description: "An ACM certificate in the project's account and region: HTTPS on 443, 80 redirects to it",
+});
+const Ingress = Type.Object({ visibility: Type.Optional(Visibility), certificateArn: Type.Optional(CertificateArn) }, Strict);
+/** Merge patch of `ingress`: a null certificateArn removes it (the load balancer serves HTTP on 80 again). */
+const IngressPatch = Type.Object({
+  visibility: Type.Optional(Visibility), certificateArn: Type.Optional(Type.Union([CertificateArn, Type.Null()])),
+}, Strict);
 
 const RdsDatabase = Type.Object({
   mode: Type.Literal("rds"),
@@ -55,6 +77,8 @@ export const ProjectCreate = Type.Object({
   deploymentType: Type.Optional(DeploymentType),
   database: Type.Optional(Type.Union([RdsDatabase, ExternalDatabase])),
   resources: Type.Optional(Type.Object({ api: Type.Optional(Service), queue: Type.Optional(Service) }, Strict)),
+  cpuArchitecture: Type.Optional(CpuArchitecture),
+  ingress: Type.Optional(Ingress),
   env: Type.Optional(EnvMap),
   secrets: Type.Optional(SecretMap),
   deletionPolicy: Type.Optional(DeletionPolicy),
@@ -77,6 +101,8 @@ export const ProjectPatch = Type.Object({
     ExternalDatabase,
   ])),
   resources: Type.Optional(Type.Object({ api: Type.Optional(ServicePatch), queue: Type.Optional(ServicePatch) }, Strict)),
+  cpuArchitecture: Type.Optional(CpuArchitecture),
+  ingress: Type.Optional(IngressPatch),
   env: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([EnvValue, Type.Null()]), { ...Strict, maxProperties: 200 })),
   secrets: Type.Optional(Type.Record(Type.String({ pattern: ENV_NAME, maxLength: 256 }), Type.Union([EnvValue, Type.Null()]), { ...Strict, maxProperties: 200 })),
   deletionPolicy: Type.Optional(DeletionPolicy),
@@ -115,7 +141,10 @@ export const EventsQuery = Type.Object({
 
 // ---- responses ----
 const Timestamp = Type.String({ format: "date-time" });
-const ServiceOut = Type.Object({ cpu: Type.Integer(), memoryMb: Type.Integer(), replicas: Type.Integer() });
+const ServiceOut = Type.Object({ cpu: Type.Integer(), memoryMb: Type.Integer(), replicas: Type.Integer(), maxReplicas: Type.Integer() });
+const Url = Type.Union([Type.String(), Type.Null()], {
+  description: "The deployment's endpoint (https:// with a certificate, else http://); null until its load balancer exists",
+});
 export const Project = Type.Object({
   id: Type.String({ format: "uuid" }),
   tenantId: Type.String({ format: "uuid" }),
@@ -131,6 +160,9 @@ export const Project = Type.Object({
     engineVersion: Type.Optional(Type.String()),
   }),
   resources: Type.Object({ api: ServiceOut, queue: ServiceOut }),
+  cpuArchitecture: CpuArchitecture,
+  ingress: Type.Object({ visibility: Visibility, certificateArn: Type.Optional(Type.String()) }),
+  url: Url,
   env: Type.Record(Type.String(), Type.String()),
   secretNames: Type.Array(Type.String()),
   deletionPolicy: DeletionPolicy,
@@ -160,6 +192,7 @@ export const Status = Type.Object({
     lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     attempts: Type.Integer(), nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
   })),
+  url: Url,
   activeRevision: revisionSummary("The revision serving traffic: the newest DEPLOYED"),
   latestRevision: revisionSummary("The newest revision: the one asked for"),
 });

@@ -1,14 +1,16 @@
 // Rows → the JSON shapes of docs/reference.md §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
-import { replicasRun } from "../model/project.js";
+import { replicasRun, resourcesOfRow } from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import { badRequest } from "./problem.js";
 
 export function projectView(p: ProjectRow) {
   return {
     id: p.id, tenantId: p.tenantId, name: p.name, region: p.region, roleArn: p.roleArn, externalId: p.externalId,
-    deploymentType: p.deploymentType, database: p.database, resources: replicasRun(p.deploymentType, p.resources), env: p.env,
+    deploymentType: p.deploymentType, database: p.database,
+    resources: replicasRun(p.deploymentType, resourcesOfRow(p.resources)),
+    cpuArchitecture: p.cpuArchitecture, ingress: p.ingress, url: p.url ?? null, env: p.env,
     secretNames: [...p.secretNames].sort(), deletionPolicy: p.deletionPolicy,
     ...(p.image ? { image: p.image } : {}),
     generation: p.generation, phase: p.phase,
@@ -23,13 +25,15 @@ export function revisionView(r: RevisionRow) {
   };
 }
 
-export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observedGeneration">, s: {
+export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observedGeneration" | "url">, s: {
   conditions: (typeof conditions.$inferSelect)[];
   resources: (typeof resourceStatus.$inferSelect)[];
   newestRevision?: RevisionRow;
   activeRevision?: RevisionRow;
 }) {
-  const order = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"];
+  const order = [
+    "CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready",
+  ];
   return {
     phase: p.phase, generation: p.generation, observedGeneration: p.observedGeneration,
     conditions: [...s.conditions].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type)).map((c) => ({
@@ -41,6 +45,7 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
       lastError: r.lastErrorCode ? { code: r.lastErrorCode, message: r.lastErrorMessage ?? "" } : null,
       attempts: r.attempts, nextAttemptAt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
     })),
+    url: p.url ?? null,
     // Serving (the newest DEPLOYED) and desired (the newest): they differ during a rollout and after a failed one.
     activeRevision: revisionSummary(s.activeRevision),
     latestRevision: revisionSummary(s.newestRevision),

@@ -2,12 +2,14 @@
 // file sets that differ from what the server has, and the same as readable changes. The file is the
 // body of POST /v1/projects; a field it leaves out keeps the server's value (so defaults never show as
 // changes), while `env` and `secrets`, when given, are the whole map: names missing from them are removed.
-// Secret values are write-only, so they cannot be compared: the ones in the file are always sent.
+// Secret values are write-only, so they cannot be compared: the ones in the file are always sent. `ingress`,
+// when given, is the whole ingress too: a file without `certificateArn` removes the server's (visibility
+// defaults to public), so the file says what the load balancer serves.
 import type { Static } from "typebox";
 import type { ProjectCreate } from "../api/schemas.js";
 import type { ProjectView } from "./client.js";
 
-interface ServiceSpec { cpu: number; memoryMb: number; replicas: number }
+interface ServiceSpec { cpu: number; memoryMb: number; replicas: number; maxReplicas?: number }
 /**
  * The file: the create body. `resources` is spelled out because TypeBox infers the cpu union (built from
  * an array of literals) as `never`.
@@ -28,8 +30,8 @@ export interface ProjectDiff {
   immutable: Change[];
 }
 
-const SCALARS = ["roleArn", "externalId", "deploymentType", "deletionPolicy"] as const;
-const SERVICE_FIELDS = ["cpu", "memoryMb", "replicas"] as const;
+const SCALARS = ["roleArn", "externalId", "deploymentType", "cpuArchitecture", "deletionPolicy"] as const;
+const SERVICE_FIELDS = ["cpu", "memoryMb", "replicas", "maxReplicas"] as const;
 const RDS_FIELDS = ["instanceClass", "allocatedStorageGb", "engineVersion"] as const;
 /** Accepted in env but turned into database settings by the server, so never listed back in env. */
 const WRITE_ONLY_ENV = new Set(["POSTGRES_URI_CUSTOM"]);
@@ -45,6 +47,7 @@ export function diffProject(file: ProjectFile, current: ProjectView, newestImage
   }
   diffDatabase(file, current, d);
   diffResources(file, current, d);
+  diffIngress(file, current, d);
   diffEnv(file, current, d);
   diffSecrets(file, current, d);
   if (file.image !== undefined && file.image !== newestImage) d.image = { from: newestImage, to: file.image };
@@ -75,18 +78,34 @@ function diffDatabase(file: ProjectFile, current: ProjectView, d: ProjectDiff) {
 }
 
 function diffResources(file: ProjectFile, current: ProjectView, d: ProjectDiff) {
-  const patch: Record<string, Record<string, number>> = {};
+  const patch: Record<string, Record<string, number | undefined>> = {};
   for (const role of ["api", "queue"] as const) {
     const want = file.resources?.[role];
     if (!want) continue;
     for (const k of SERVICE_FIELDS) {
-      if (want[k] !== current.resources[role][k]) {
+      if (want[k] !== undefined && want[k] !== current.resources[role][k]) {
         (patch[role] ??= {})[k] = want[k];
         d.changes.push({ field: `resources.${role}.${k}`, from: current.resources[role][k], to: want[k] });
       }
     }
   }
   if (Object.keys(patch).length) d.patch.resources = patch;
+}
+
+function diffIngress(file: ProjectFile, current: ProjectView, d: ProjectDiff) {
+  if (!file.ingress) return;
+  const patch: Record<string, string | null> = {};
+  const visibility = file.ingress.visibility ?? "public";
+  if (visibility !== current.ingress.visibility) {
+    patch.visibility = visibility;
+    d.changes.push({ field: "ingress.visibility", from: current.ingress.visibility, to: visibility });
+  }
+  const [from, to] = [current.ingress.certificateArn, file.ingress.certificateArn];
+  if (from !== to) {
+    patch.certificateArn = to ?? null;
+    d.changes.push({ field: "ingress.certificateArn", from, to });
+  }
+  if (Object.keys(patch).length) d.patch.ingress = patch;
 }
 
 function diffEnv(file: ProjectFile, current: ProjectView, d: ProjectDiff) {

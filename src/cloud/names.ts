@@ -112,3 +112,21 @@ export function partitionOfRegion(region: string): string {
 /** An IAM role ARN in the partition of `region`, for roles the operator names itself (the execution role). */
 export const iamRoleArn = (region: string, accountId: string, roleName: string) =>
   `arn:${partitionOfRegion(region)}:iam::${accountId}:role/${roleName}`;
+
+/** ACM's shape of a certificate ARN (`arn:<partition>:acm:<region>:<account>:certificate/<uuid>`). */
+export const CERTIFICATE_ARN_PATTERN =
+  "^arn:(aws|aws-cn|aws-us-gov):acm:([a-z]{2}(?:-gov)?-[a-z]+-\\d):(\\d{12}):certificate/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$";
+const CERTIFICATE_ARN = new RegExp(CERTIFICATE_ARN_PATTERN);
+
+export interface CertificateArn { partition: Partition; region: string; accountId: string; id: string }
+
+export function parseCertificateArn(arn: string): CertificateArn | undefined {
+  const m = CERTIFICATE_ARN.exec(arn);
+  return m ? { partition: m[1] as Partition, region: m[2], accountId: m[3], id: m[4] } : undefined;
+}
+
+/**
+ * The PostgreSQL major versions RDS offers with standard support (docs/reference.md §3): what a project may
+ * create, or upgrade to. An engine version is `<major>` or `<major>.<minor>`.
+ */
+export const POSTGRES_MAJOR_VERSIONS = ["14", "15", "16", "17", "18"] as const;

@@ -155,7 +155,7 @@ export function withDefaults(input: {
  */
 export function replicasRun(deploymentType: DeploymentType, resources: ResourcesSpec): ResourcesSpec {
   if (deploymentType !== "prod" || resources.api.replicas >= 2) return resources;
-  return { ...resources, api: { ...resources.api, replicas: 2 } };
+  return { ...resources, api: { ...resources.api, replicas: 2, maxReplicas: Math.max(2, resources.api.maxReplicas) } };
 }
 
 /** Fargate's valid cpu → memory (MiB) combinations. */

@@ -189,10 +189,10 @@ type StatusRows = Awaited<ReturnType<typeof readStatus>>;
  * generations with its conditions, per-resource status, newest revision and the one serving (the newest
  * DEPLOYED: ECS's circuit breaker rolls a failed rollout back to it), as readStatus returns them.
  */
-export async function readProjectStatus(store: Store, scope: TenantScope, idOrName: string): Promise<{ project: Pick<ProjectRow, "phase" | "generation" | "observedGeneration">; status: StatusRows } | undefined> {
+export async function readProjectStatus(store: Store, scope: TenantScope, idOrName: string): Promise<{ project: Pick<ProjectRow, "phase" | "generation" | "observedGeneration" | "url">; status: StatusRows } | undefined> {
   const sql = store.sql;
-  const rows = await sql<{ phase: string; generation: number; observed_generation: number; conditions: Record<string, any>[]; resources: Record<string, any>[]; newest: Record<string, any> | null; active: Record<string, any> | null }[]>`
-    SELECT p.phase, p.generation, p.observed_generation,
+  const rows = await sql<{ phase: string; generation: number; observed_generation: number; url: string | null; conditions: Record<string, any>[]; resources: Record<string, any>[]; newest: Record<string, any> | null; active: Record<string, any> | null }[]>`
+    SELECT p.phase, p.generation, p.observed_generation, p.url,
       (SELECT coalesce(json_agg(c), '[]') FROM conditions c WHERE c.project_id = p.id) AS conditions,
       (SELECT coalesce(json_agg(r ORDER BY r.kind, r.name), '[]') FROM resource_status r WHERE r.project_id = p.id) AS resources,
       (SELECT row_to_json(v) FROM revisions v WHERE v.project_id = p.id ORDER BY v.number DESC LIMIT 1) AS newest,
@@ -207,7 +207,7 @@ export async function readProjectStatus(store: Store, scope: TenantScope, idOrNa
     redeployOf: n.redeploy_of, createdAt: date(n.created_at), updatedAt: date(n.updated_at),
   } : undefined;
   return {
-    project: { phase: row.phase, generation: row.generation, observedGeneration: row.observed_generation },
+    project: { phase: row.phase, generation: row.generation, observedGeneration: row.observed_generation, url: row.url },
     status: {
       conditions: row.conditions.map((c) => ({
         projectId: c.project_id, type: c.type, status: c.status, reason: c.reason, message: c.message,

@@ -291,7 +291,7 @@ describe("status and reconcile", () => {
     const res = await api.request("GET", `/v1/projects/${project.name}/status`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      phase: "Provisioning", generation: 1, observedGeneration: 0, conditions: [], resources: [],
+      phase: "Provisioning", generation: 1, observedGeneration: 0, conditions: [], resources: [], url: null,
       // Asked for, not yet serving.
       activeRevision: null, latestRevision: { number: 1, image: image("v1"), status: "QUEUED" },
     });

@@ -69,6 +69,11 @@ describe("POST /v1/projects with a bad body", () => {
     { reason: "200 secrets whose references alone exceed 64 KiB", input: { secrets: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`SECRET_${"N".repeat(200)}_${i}`, "v"])) }, want: "env" },
     // docs/reference.md §3: prod runs at least two API replicas; a spec saying one would read back a count that never runs.
     { reason: "prod with one API replica", input: { deploymentType: "prod", resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 1 } } }, want: "resources.api.replicas" },
+    // The data plane (docs/reference.md §3): what Application Auto Scaling, ELB and RDS would refuse on every pass.
+    { reason: "maxReplicas below replicas", input: { resources: { api: { cpu: 1024, memoryMb: 2048, replicas: 2, maxReplicas: 1 } } }, want: "resources.api.maxReplicas" },
+    { reason: "a certificate of another region", input: { ingress: { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f9e8d7c-6b5a-4321-8fed-cba987654321" } }, want: "ingress.certificateArn" },
+    { reason: "an unknown cpuArchitecture", input: { cpuArchitecture: "RISCV" }, want: "cpuArchitecture" },
+    { reason: "a postgres major RDS does not offer", input: { database: { mode: "rds", engineVersion: "11" } }, want: "database.engineVersion" },
   ];
 
   beforeEach(async () => { counts = await rowCounts(api); });
@@ -208,6 +213,10 @@ describe("PATCH and revision bodies", () => {
     { reason: "env grown past a 64 KiB task definition", input: { env: { E1: "e".repeat(32_000), E2: "e".repeat(32_000) } }, want: "env" },
     { reason: "prod with one API replica", input: { deploymentType: "prod", resources: { api: { replicas: 1 } } }, want: "resources.api.replicas" },
     { reason: "a switch to prod with zero API replicas", input: { deploymentType: "prod", resources: { api: { replicas: 0 } } }, want: "resources.api.replicas" },
+    { reason: "storage grown by less than 10%", input: { database: { allocatedStorageGb: 43 } }, want: "database.allocatedStorageGb" },
+    { reason: "a postgres downgrade", input: { database: { engineVersion: "15" } }, want: "database.engineVersion" },
+    { reason: "a maxReplicas below replicas", input: { resources: { queue: { replicas: 2, maxReplicas: 1 } } }, want: "resources.queue.maxReplicas" },
+    { reason: "a certificate of another account", input: { ingress: { certificateArn: "arn:aws:acm:us-east-1:210987654321:certificate/0f9e8d7c-6b5a-4321-8fed-cba987654321" } }, want: "ingress.certificateArn" },
   ])("refuses $reason with 400 naming $want", async ({ input, want }) => {
     const res = await api.request("PATCH", `/v1/projects/${name}`, { body: input, headers: { "if-match": etag } });
     expect(res.status).toBe(400);

@@ -6,11 +6,14 @@ import { diffProject, isEmpty, type ProjectDiff, type ProjectFile } from "../../
 const ROLE = "arn:aws:iam::123456789012:role/LangGraphCloudOperatorRole";
 const IMAGE = (tag: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:${tag}`;
 const service = { cpu: 1024, memoryMb: 2048, replicas: 1 } as const;
+const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f9e8d7c-6b5a-4321-8fed-cba987654321";
 
 const current: ProjectView = {
   id: "6a1f8a56-3f4e-4f59-9d0a-0d5bb2a0f1c1", tenantId: "0b8c3d2e-1f4a-4b5c-8d6e-7f8091a2b3c4", name: "shop", region: "us-east-1", roleArn: ROLE, externalId: "sandbox-external-id",
   deploymentType: "dev", database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, engineVersion: "16" },
-  resources: { api: { ...service }, queue: { ...service } }, env: { LOG_LEVEL: "info", KEEP: "1" }, secretNames: ["OPENAI_API_KEY", "OLD_KEY"],
+  resources: { api: { ...service, maxReplicas: 1 }, queue: { ...service, maxReplicas: 1 } }, cpuArchitecture: "X86_64",
+  ingress: { visibility: "public", certificateArn: CERT }, url: "https://lg-shop-123.us-east-1.elb.amazonaws.com",
+  env: { LOG_LEVEL: "info", KEEP: "1" }, secretNames: ["OPENAI_API_KEY", "OLD_KEY"],
   deletionPolicy: "snapshot", generation: 4, phase: "Ready", createdAt: "2026-11-24T07:00:00.000Z", updatedAt: "2026-11-24T07:00:00.000Z",
 };
 const base: ProjectFile = { name: "shop", region: "us-east-1", roleArn: ROLE, externalId: "sandbox-external-id" };
@@ -43,6 +46,25 @@ const cases: Array<{ reason: string; file: ProjectFile; newestImage?: string; wa
     reason: "resources are compared per service and field",
     file: { ...base, resources: { queue: { cpu: 1024, memoryMb: 4096, replicas: 3 } } },
     want: { patch: { resources: { queue: { memoryMb: 4096, replicas: 3 } } }, changes: [{ field: "resources.queue.memoryMb", from: 2048, to: 4096 }, { field: "resources.queue.replicas", from: 1, to: 3 }] },
+  },
+  {
+    reason: "maxReplicas is compared when the file gives it, and left to the server when it does not",
+    file: { ...base, resources: { api: { ...service, maxReplicas: 5 }, queue: { ...service } } },
+    want: { patch: { resources: { api: { maxReplicas: 5 } } }, changes: [{ field: "resources.api.maxReplicas", from: 1, to: 5 }] },
+  },
+  {
+    reason: "a changed cpuArchitecture is patched and listed",
+    file: { ...base, cpuArchitecture: "ARM64" },
+    want: { patch: { cpuArchitecture: "ARM64" }, changes: [{ field: "cpuArchitecture", from: "X86_64", to: "ARM64" }] },
+  },
+  { reason: "an ingress restating the server's is no change", file: { ...base, ingress: { certificateArn: CERT } }, want: { patch: {}, ...none } },
+  {
+    reason: "ingress given is the whole ingress: a missing certificateArn is removed (null)",
+    file: { ...base, ingress: { visibility: "internal" } },
+    want: {
+      patch: { ingress: { visibility: "internal", certificateArn: null } },
+      changes: [{ field: "ingress.visibility", from: "public", to: "internal" }, { field: "ingress.certificateArn", from: CERT, to: undefined }],
+    },
   },
   {
     reason: "env given is the whole map: changed and new names set, missing names removed (null)",
