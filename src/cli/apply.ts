@@ -71,6 +71,8 @@ interface ApplyResult {
   writeOnly: string[];
   /** The revision made for the file's image. */
   revision?: number;
+  /** The project's endpoint as the server last recorded it: null until its load balancer exists. */
+  url?: string | null;
 }
 
 async function apply(ctx: Context, opts: { file: string; dryRun?: boolean }): Promise<void> {
@@ -97,6 +99,7 @@ async function create(ctx: Context, file: ProjectFile, dryRun: boolean): Promise
   if (dryRun) return result;
   const r = await ctx.client.request<ProjectView>("POST", "/v1/projects", { body: file });
   result.generation = r.body.generation;
+  result.url = r.body.url;
   if (file.image) result.revision = 1; // an image on create is revision 1 (docs/reference.md §3)
   return result;
 }
@@ -112,6 +115,7 @@ async function update(ctx: Context, file: ProjectFile, current: ProjectView, eta
   const changes = diff.image ? [...diff.changes, { field: "image", from: diff.image.from, to: diff.image.to }] : diff.changes;
   const result: ApplyResult = {
     name: current.name, action: isEmpty(diff) ? "unchanged" : "updated", dryRun, generation: current.generation, changes, writeOnly: diff.writeOnly,
+    url: current.url,
   };
   if (dryRun || isEmpty(diff)) return result;
   if (Object.keys(diff.patch).length) {
@@ -146,13 +150,15 @@ function changeLine(c: Change, revision: number | undefined): string {
 }
 
 export function applyText(r: ApplyResult): string {
-  if (r.action === "unchanged") return `project ${r.name} unchanged (generation ${r.generation})`;
+  // The url once there is one: before the load balancer exists, `byoc status` says why there is none.
+  const url = r.url ? [`  url: ${r.url}`] : [];
+  if (r.action === "unchanged") return [`project ${r.name} unchanged (generation ${r.generation})`, ...url].join("\n");
   const head = r.dryRun
     ? `project ${r.name} would be ${r.action} (dry run: nothing sent)`
     : `project ${r.name} ${r.action} (generation ${r.previousGeneration ? `${r.previousGeneration} → ` : ""}${r.generation})`;
   const lines = [head, ...r.changes.map((c) => changeLine(c, r.revision))];
   if (r.writeOnly.length) lines.push(`  ${r.writeOnly.join(", ")}: ${r.dryRun ? "would be sent" : "sent"}; write-only values cannot be compared, so apply always sends them`);
-  return lines.join("\n");
+  return [...lines, ...url].join("\n");
 }
 
 export function registerApply(program: Command): void {

@@ -12,8 +12,9 @@ const accountOf = (roleArn: string) => /::(\d{12}):/.exec(roleArn)?.[1] ?? "";
 
 function projectsTable(items: ProjectView[]): string {
   if (items.length === 0) return "No projects.";
-  return table(["NAME", "PHASE", "TYPE", "REGION", "ACCOUNT", "GENERATION", "AGE"],
-    items.map((p) => [p.name, p.phase, p.deploymentType, p.region, accountOf(p.roleArn), String(p.generation), age(p.createdAt)]));
+  return table(["NAME", "PHASE", "TYPE", "REGION", "ACCOUNT", "GENERATION", "AGE", "URL"], items.map((p) => [
+    p.name, p.phase, p.deploymentType, p.region, accountOf(p.roleArn), String(p.generation), age(p.createdAt), p.url ?? "-",
+  ]));
 }
 
 async function getProjects(ctx: Context, name: string | undefined): Promise<void> {

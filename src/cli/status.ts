@@ -22,6 +22,7 @@ export function statusText(name: string, s: StatusView): string {
     `Phase:       ${s.phase}`,
     `Generation:  ${s.generation} (observed ${s.observedGeneration})`,
     `Revision:    ${revisionText(s)}`,
+    `URL:         ${s.url ?? "none yet (the load balancer does not exist yet)"}`,
   ].join("\n");
   const conditions = s.conditions.length === 0 ? "No conditions yet: the engine has not reconciled this project."
     : table(["CONDITION", "STATUS", "REASON", "MESSAGE"], s.conditions.map((c) => [c.type, c.status, c.reason, c.message]));

@@ -134,9 +134,10 @@ describe("byoc get projects", () => {
     const table = await byoc("get", "projects");
     expect(table.code).toBe(0);
     const [header, ...rows] = lines(table.stdout);
-    expect(header).toMatch(/^NAME +PHASE +TYPE +REGION +ACCOUNT +GENERATION +AGE$/);
+    expect(header).toMatch(/^NAME +PHASE +TYPE +REGION +ACCOUNT +GENERATION +AGE +URL$/);
     expect(rows.map((r) => r.split(/ +/)[0])).toEqual(["leaving", "piped", "shop", "vault"]);
-    expect(rows.find((r) => r.startsWith("piped"))).toMatch(/^piped +\w+ +prod +us-east-1 +123456789012 +1 +\d+s$/);
+    // No load balancer yet: no url.
+    expect(rows.find((r) => r.startsWith("piped"))).toMatch(/^piped +\w+ +prod +us-east-1 +123456789012 +1 +\d+s +-$/);
 
     const json = JSON.parse((await byoc("get", "projects", "-o", "json")).stdout);
     expect(json.items.map((p: any) => p.name)).toEqual(["leaving", "piped", "shop", "vault"]);
@@ -172,4 +173,13 @@ describe("byoc revisions and byoc deploy", () => {
     expect(r.stderr).toMatch(stderr);
     expect(lines(r.stderr)).toHaveLength(1);
   });
+});
+
+test("the url, once the engine has recorded one, is in the projects table and under apply's result", async () => {
+  const url = "http://lg-piped-1234567890.us-east-1.elb.amazonaws.com";
+  await t.d.store.sql`UPDATE projects SET url = ${url} WHERE name = 'piped'`;
+  const rows = lines((await byoc("get", "projects")).stdout);
+  expect(rows.find((r) => r.startsWith("piped"))).toMatch(new RegExp(`^piped .* ${url.replace(/\./g, "\\.")}$`));
+  const again = await runCli(["apply", "-f", "-"], { env: cliEnv(t.d.url, TOKEN), input: projectYaml("piped", "deploymentType: prod\n") });
+  expect(lines(again.stdout)).toEqual(["project piped unchanged (generation 1)", `  url: ${url}`]);
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { image, projectBody, startTestDaemon, TOKEN, type TestDaemon } from "../support/daemon.js";
 import { BIN, cliEnv, RunningCli, runCli } from "./support.js";
+import { statusText } from "../../src/cli/status.js";
 
 let t: TestDaemon;
 beforeAll(async () => {
@@ -25,7 +26,11 @@ describe("byoc status", () => {
     const r = await byoc("status", "steady");
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
-    expect(out.slice(0, 4)).toEqual(["Project:     steady", "Phase:       Ready", "Generation:  1 (observed 1)", "Revision:    1 DEPLOYED  agent:v1"]);
+    expect(out.slice(0, 4)).toEqual([
+      "Project:     steady", "Phase:       Ready", "Generation:  1 (observed 1)", "Revision:    1 DEPLOYED  agent:v1",
+    ]);
+    // Whether the sandbox's load balancer exists yet depends on the ingress step; either way the line says.
+    expect(out[4]).toMatch(/^URL: {9}(none yet \(the load balancer does not exist yet\)|https?:\/\/\S+)$/);
     expect(out).toContainEqual(expect.stringMatching(/^CONDITION +STATUS +REASON +MESSAGE$/));
     for (const type of ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"]) {
       expect(out).toContainEqual(expect.stringMatching(new RegExp(`^${type} +True +\\w+`)));
@@ -101,4 +106,11 @@ describe("byoc delete", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: "doomed", phase: "Deleting" });
     expect(await byoc("delete", "never-was")).toMatchObject({ code: 3, stderr: "byoc: project never-was does not exist\n" });
   });
+});
+
+test("statusText shows the url the server recorded, and says when there is none", () => {
+  const s = { phase: "Ready", generation: 1, observedGeneration: 1, conditions: [], resources: [], activeRevision: null, latestRevision: null };
+  const url = "https://lg-x-1234567890.us-east-1.elb.amazonaws.com";
+  expect(statusText("x", { ...s, url }).split("\n")[4]).toBe(`URL:         ${url}`);
+  expect(statusText("x", { ...s, url: null }).split("\n")[4]).toBe("URL:         none yet (the load balancer does not exist yet)");
 });
