@@ -10,10 +10,11 @@ import {
 import { CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { CreatePrivateDnsNamespaceCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { freePort } from "../../src/store/embedded.js";
 import {
-  DB_SUBNET_GROUP_NAME, LB_SG_NAME, OPERATOR_ROLE_MANAGED_POLICIES, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
+  DB_SUBNET_GROUP_NAME, LB_SG_NAME, OPERATOR_ROLE_MANAGED_POLICIES, REDIS_NAMESPACE_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
 } from "../../src/cloud/names.js";
 
 /** Keys moto does not know belong to its default account (123456789012): the control plane's own identity. */
@@ -152,6 +153,9 @@ export async function seedPrerequisites(endpoint: string, region: string, o: See
   await new RDSClient(cfg).send(new CreateDBSubnetGroupCommand({
     DBSubnetGroupName: DB_SUBNET_GROUP_NAME, DBSubnetGroupDescription: "Private subnets for LangGraph Cloud databases", SubnetIds: privateSubnetIds,
   }));
+
+  // As the module's discovery.tf: the private DNS namespace the api and queue find their Redis in.
+  await new ServiceDiscoveryClient(cfg).send(new CreatePrivateDnsNamespaceCommand({ Name: REDIS_NAMESPACE_NAME, Vpc: vpcId }));
 
   const iam = new IAMClient({ ...cfg, region: "us-east-1" });
   const exec = await iam.send(new CreateRoleCommand({
