@@ -95,7 +95,7 @@ describe("runtime platform and redis", () => {
 });
 
 describe("the licence in the env secret", () => {
-  test.each([
+  test.each<{ reason: string; secrets: Record<string, string>; key: string | undefined; want: Record<string, string> }>([
     { reason: "no key of the project's own → BYOC_LICENSE_KEY as LANGGRAPH_CLOUD_LICENSE_KEY", secrets: { A: "1" }, key: "lic",
       want: { A: "1", LANGGRAPH_CLOUD_LICENSE_KEY: "lic" } },
     { reason: "the project's LANGSMITH_API_KEY → left as it is", secrets: { LANGSMITH_API_KEY: "ls" }, key: "lic", want: { LANGSMITH_API_KEY: "ls" } },
