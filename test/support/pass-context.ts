@@ -12,6 +12,9 @@ import { creation, PassStopped, type PassDeps, type RunStep } from "../../reconc
 import type { Action, BaseContext, StepPlan } from "../../reconcilers/contract.js";
 import type { DesiredProject } from "../../src/model/project.js";
 
+/** What the daemon's BYOC_LICENSE_KEY gives a pass (the image refuses to start without a licence). */
+export const TEST_LICENSE_KEY = "test-license";
+
 export interface ProjectPlace { store: Store; sealer: Sealer; cloud: Cloud; account: string; region: string }
 
 /** A dev project with an RDS database and one secret, created as the admin API would, and its desired state as a pass loads it. */
@@ -31,14 +34,14 @@ export async function projectContext(at: ProjectPlace, name: string): Promise<Ba
   const desired = await createDesiredProject(at, name);
   return {
     project: desired, operatorId: "test", log: pino({ level: "silent" }), dryRun: false, pollMs: 50, resyncMs: 60_000,
-    intents: intentsFor(at.store, desired.id), cache: new TtlCache(),
+    intents: intentsFor(at.store, desired.id), cache: new TtlCache(), licenseKey: TEST_LICENSE_KEY,
     connect: () => at.cloud.clientsFor(desired.roleArn, desired.externalId, at.region),
   };
 }
 
 /** What runPass needs besides the project, as the engine passes it. */
 export function passDeps(at: ProjectPlace, projectId: string, cache: TtlCache): PassDeps {
-  return { cloud: at.cloud, operatorId: "test", cache, intents: intentsFor(at.store, projectId), log: pino({ level: "silent" }), pollMs: 50, resyncMs: 60_000 };
+  return { cloud: at.cloud, operatorId: "test", cache, intents: intentsFor(at.store, projectId), log: pino({ level: "silent" }), pollMs: 50, resyncMs: 60_000, licenseKey: TEST_LICENSE_KEY };
 }
 
 const noRecord = { emit: () => {}, setRevisionStatus: () => {} };
