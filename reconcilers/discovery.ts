@@ -52,11 +52,13 @@ const recordsText = (r: DnsRecord[]) => r.map((x) => `${x.Type}/${x.TTL}`).join(
 export function decideRegistry(seen: RegistrySeen | undefined, want: { name: string; projectId: string; tags: TagMap; pollMs: number; resyncMs: number }):
   RegistryDecision {
   const { name } = want;
+  // Named by its DNS name in changes and events: the redis ECS service has the same short name.
+  const resource = `${name}.${REDIS_NAMESPACE_NAME}`;
   if (!seen) {
     return {
       changes: [{
-        op: "create", verb: "create", kind: "CloudMapService", resource: name, reason: "service does not exist",
-        event: { type: "Normal", reason: "Created", message: `created Cloud Map service ${name}.${REDIS_NAMESPACE_NAME} (A record, TTL ${REDIS_DNS_TTL_S} s)`, resource: name },
+        op: "create", verb: "create", kind: "CloudMapService", resource, reason: "service does not exist",
+        event: { type: "Normal", reason: "Created", message: `created Cloud Map service ${name}.${REDIS_NAMESPACE_NAME} (A record, TTL ${REDIS_DNS_TTL_S} s)`, resource },
       }],
       after: done("RegistryReady", `Cloud Map service ${name} created`), registry: { arn: undefined, detach: false },
     };
@@ -65,9 +67,9 @@ export function decideRegistry(seen: RegistrySeen | undefined, want: { name: str
     return { changes: [], after: conflict(`Cloud Map service ${name}`, seen.tags, want.resyncMs), registry: { arn: undefined, detach: false } };
   }
   const changes: RegistryChange[] = [];
-  if (seen.interrupted) changes.push({ op: "adopt", arn: seen.arn, ...adoptChange("CloudMapService", name) });
+  if (seen.interrupted) changes.push({ op: "adopt", arn: seen.arn, ...adoptChange("CloudMapService", resource) });
   const missing = missingTags(seen.tags, want.tags);
-  if (Object.keys(missing).length) changes.push({ op: "tag", arn: seen.arn, tags: missing, ...tagChange("CloudMapService", `Cloud Map service ${name}`, name, seen.tags, missing) });
+  if (Object.keys(missing).length) changes.push({ op: "tag", arn: seen.arn, tags: missing, ...tagChange("CloudMapService", `Cloud Map service ${name}`, resource, seen.tags, missing) });
   const diff = { field: "DnsConfig.DnsRecords", actual: recordsText(seen.records), desired: recordsText(REDIS_DNS_RECORDS) };
   if (seen.records.length !== 1 || seen.records[0].Type !== "A") {
     // A record type cannot be updated: deregister the redis task (the services step), delete, create.
@@ -75,15 +77,15 @@ export function decideRegistry(seen: RegistrySeen | undefined, want: { name: str
       return { changes, after: requeue(want.pollMs, "RecreatingRegistry", `Cloud Map service ${name} has records ${diff.actual}: detaching redis to recreate it`), registry: { arn: seen.arn, detach: true } };
     }
     changes.push({
-      op: "delete", id: seen.id, verb: "delete", kind: "CloudMapService", resource: name, reason: "its record type cannot be changed", diffs: [diff],
-      event: { type: "Warning", reason: "DriftRepaired", message: `Cloud Map service ${name}: ${diff.field} ${diff.actual} → ${diff.desired}; deleted it to create it again`, resource: name },
+      op: "delete", id: seen.id, verb: "delete", kind: "CloudMapService", resource, reason: "its record type cannot be changed", diffs: [diff],
+      event: { type: "Warning", reason: "DriftRepaired", message: `Cloud Map service ${name}: ${diff.field} ${diff.actual} → ${diff.desired}; deleted it to create it again`, resource },
     });
     return { changes, after: requeue(want.pollMs, "RecreatingRegistry", `Cloud Map service ${name} deleted to be created with an A record`), registry: { arn: undefined, detach: true } };
   }
   if (seen.records[0].TTL !== REDIS_DNS_TTL_S) {
     changes.push({
-      op: "update", id: seen.id, verb: "update", kind: "CloudMapService", resource: name, reason: "DNS TTL differs", diffs: [diff],
-      event: { type: "Normal", reason: "DriftRepaired", message: `Cloud Map service ${name}: ${diff.field} ${diff.actual} → ${diff.desired}`, resource: name },
+      op: "update", id: seen.id, verb: "update", kind: "CloudMapService", resource, reason: "DNS TTL differs", diffs: [diff],
+      event: { type: "Normal", reason: "DriftRepaired", message: `Cloud Map service ${name}: ${diff.field} ${diff.actual} → ${diff.desired}`, resource },
     });
   }
   return { changes, after: done("RegistryReady", `Cloud Map service ${name} in ${REDIS_NAMESPACE_NAME}`), registry: { arn: seen.arn, detach: false } };
@@ -127,29 +129,30 @@ function forget(ctx: PassContext, ns: string, arn?: string) {
 
 function apply(ctx: PassContext, ns: string, c: RegistryChange, registry: RedisRegistry): Action {
   const { cloudmap } = ctx.aws;
+  const name = projectNames(ctx.project.name).redisDiscoveryService;
   return act(c, async () => {
     switch (c.op) {
       case "create": {
-        const token = await ctx.intents.begin("CloudMapService", c.resource);
+        const token = await ctx.intents.begin("CloudMapService", name);
         try {
           const out = await cloudmap.send(new CreateServiceCommand({
-            Name: c.resource, NamespaceId: ns, CreatorRequestId: token, Description: `Redis of LangGraph project ${ctx.project.name}`,
+            Name: name, NamespaceId: ns, CreatorRequestId: token, Description: `Redis of LangGraph project ${ctx.project.name}`,
             DnsConfig: { RoutingPolicy: REDIS_ROUTING_POLICY, DnsRecords: REDIS_DNS_RECORDS }, Tags: toKeyValue(projectTags(ctx)),
           }));
           registry.arn = out.Service?.Arn;
-          if (out.Service?.Arn) await ctx.intents.resolve("CloudMapService", c.resource, out.Service.Arn);
+          if (out.Service?.Arn) await ctx.intents.resolve("CloudMapService", name, out.Service.Arn);
         } catch (err) {
           // Created by an attempt whose answer was lost: the next pass finds it and checks its tag.
-          if (awsErrorCode(err) !== "ServiceAlreadyExists") throw new Error(`create Cloud Map service ${c.resource}`, { cause: err });
+          if (awsErrorCode(err) !== "ServiceAlreadyExists") throw new Error(`create Cloud Map service ${name}`, { cause: err });
         }
         break;
       }
-      case "adopt": await ctx.intents.resolve("CloudMapService", c.resource, c.arn!); break;
+      case "adopt": await ctx.intents.resolve("CloudMapService", name, c.arn!); break;
       case "tag": await cloudmap.send(new TagResourceCommand({ ResourceARN: c.arn, Tags: toKeyValue(c.tags) })); break;
       case "update": await cloudmap.send(new UpdateServiceCommand({ Id: c.id, Service: { DnsConfig: { DnsRecords: REDIS_DNS_RECORDS } } })); break;
       case "delete":
         await tolerate(() => cloudmap.send(new DeleteServiceCommand({ Id: c.id })), ["ServiceNotFound"]);
-        await ctx.intents.clear("CloudMapService", c.resource);
+        await ctx.intents.clear("CloudMapService", name);
         break;
     }
     forget(ctx, ns, c.arn);
@@ -187,8 +190,9 @@ export const discoveryDeletion: Step<DiscoveryInput, void> = {
     if (!seen || ownershipOf(seen.tags, ctx.project.id) === "foreign") return proceed([], done("Deleted", "Cloud Map service deleted"));
     if (seen.instanceCount > 0) return halt([], requeue(ctx.pollMs, "Deregistering", `waiting for ECS to deregister the redis task from ${seen.arn}`));
     const change: RegistryChange = {
-      op: "delete", id: seen.id, arn: seen.arn, verb: "delete", kind: "CloudMapService", resource: projectNames(ctx.project.name).redisDiscoveryService,
-      reason: "project deleted", event: { type: "Normal", reason: "Deleted", message: `deleted Cloud Map service ${seen.id} (${seen.arn})`, resource: seen.id },
+      op: "delete", id: seen.id, arn: seen.arn, verb: "delete", kind: "CloudMapService", resource: projectNames(ctx.project.name).redisHost,
+      reason: "project deleted",
+      event: { type: "Normal", reason: "Deleted", message: `deleted Cloud Map service ${seen.id} (${seen.arn})`, resource: projectNames(ctx.project.name).redisHost },
     };
     return halt([apply(ctx, ns, change, { arn: undefined, detach: false })], requeue(ctx.pollMs, "Deleting", "Cloud Map service being deleted"));
   },
