@@ -1,12 +1,15 @@
 // Network discovery (never creation): the VPC and subnets tagged by the customer's Terraform module,
-// the service and load-balancer security groups, the DB subnet group and the task execution role. Read
-// once per account and region per resync interval and shared by that account's projects.
-// AWS calls: ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, rds:DescribeDBSubnetGroups.
+// the service and load-balancer security groups, the DB subnet group, the Cloud Map namespace the api and
+// queue find their Redis in, and the task execution role. Read once per account and region per
+// PREREQUISITE_TTL_MS and shared by that account's projects.
+// AWS calls: ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, rds:DescribeDBSubnetGroups,
+// servicediscovery:ListNamespaces.
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
+import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import {
-  DB_SUBNET_GROUP_NAME, iamRoleArn, LB_SG_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
+  DB_SUBNET_GROUP_NAME, iamRoleArn, LB_SG_NAME, REDIS_NAMESPACE_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
 } from "../src/cloud/names.js";
 import { blocked, done, halt, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
 
@@ -22,6 +25,20 @@ export interface Network {
   lbSg: string | undefined;
   dbSubnetGroup: string;
   executionRoleArn: string;
+  /** The Cloud Map namespace `langgraph-cloud-redis` (its id). */
+  redisNamespaceId: string;
+}
+
+/** The id of the account's private DNS namespace `langgraph-cloud-redis` (ListNamespaces filters by type). */
+async function redisNamespace(ctx: PassContext): Promise<string | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const out = await ctx.aws.cloudmap.send(new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["DNS_PRIVATE"] }], NextToken }));
+    const ns = out.Namespaces?.find((n) => n.Name === REDIS_NAMESPACE_NAME);
+    if (ns?.Id) return ns.Id;
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return undefined;
 }
 
 /** What is missing, for the user; discovery stops at the first. */
@@ -53,10 +70,12 @@ async function observeNetwork(ctx: PassContext): Promise<NetworkObservation> {
     if (awsErrorCode(err) === "DBSubnetGroupNotFoundFault") return { missing: `no DB subnet group ${DB_SUBNET_GROUP_NAME}` };
     throw err;
   }
+  const redisNamespaceId = await redisNamespace(ctx);
+  if (!redisNamespaceId) return { missing: `no Cloud Map namespace ${REDIS_NAMESPACE_NAME}` };
   return {
     found: {
       vpc, privateSubnets, publicSubnets: tagged("0"), serviceSg, lbSg: sg(LB_SG_NAME), dbSubnetGroup: DB_SUBNET_GROUP_NAME,
-      executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME),
+      executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME), redisNamespaceId,
     },
   };
 }
@@ -83,7 +102,7 @@ export const network: Step<NoInput, Network> = {
     const ttl = Math.max(ctx.resyncMs, PREREQUISITE_TTL_MS);
     const o = await ctx.cache.shared(key, ttl, () => observeNetwork(ctx), (x) => "found" in x);
     if ("missing" in o) {
-      const message = `${o.missing}: apply deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}`;
+      const message = `${o.missing}: apply (or re-apply) deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}`;
       return halt([], blocked("PrerequisiteMissing", message, { afterMs: Math.min(PREREQUISITE_RECHECK_MS, ctx.resyncMs) }));
     }
     const net = o.found;

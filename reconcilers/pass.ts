@@ -15,6 +15,7 @@ import {
 } from "./contract.js";
 import { credentials } from "./credentials.js";
 import { database, databaseDeletion } from "./database.js";
+import { discovery, discoveryDeletion } from "./discovery.js";
 import { health } from "./health.js";
 import { logGroup } from "./logGroup.js";
 import { network } from "./network.js";
@@ -40,9 +41,10 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
   await run(logGroup, ctx, {});
   const rev = await run(revision, ctx, {});
   const tds = await run(taskDefinitions, ctx, { network: net, secrets: secret, target: rev.target, running: rev.running });
+  const registry = await run(discovery, ctx, { network: net });
   const svcs = await run(services, ctx, {
     network: net, taskDefinitions: tds, target: rev.target, running: rev.running,
-    secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt),
+    secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt), registry, licensed: secret.env.licensed,
   });
   await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
   await run(health, ctx, {});
@@ -52,8 +54,9 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
 export async function deletion(base: BaseContext, run: RunStep): Promise<void> {
   const aws = await run(credentials, base, {});
   const ctx: PassContext = { ...base, aws };
-  await run(network, ctx, {});
+  const net = await run(network, ctx, {});
   await run(servicesDeletion, ctx, {});
+  await run(discoveryDeletion, ctx, { network: net });
   await run(taskDefinitionsDeletion, ctx, {});
   await run(databaseDeletion, ctx, {});
   await run(secretsDeletion, ctx, {});

@@ -1,5 +1,6 @@
 // The postgres secret's endpoint: once the RDS instance answers, its address goes into the secret
-// `langgraph-cloud/<p>/postgres` (host, port and the URI the containers read as POSTGRES_URI). The
+// `langgraph-cloud/<p>/postgres` (host, port and the URI the containers read as POSTGRES_URI, with
+// sslmode=require). An external database's URI is the user's and is never rewritten here. The
 // secrets side of the database: it writes a secret, fed by the database step's output.
 // AWS call: secretsmanager:PutSecretValue.
 import { projectNames } from "../src/cloud/names.js";
@@ -15,12 +16,14 @@ export interface PublishedSecret { value: PostgresSecret | undefined; changedAt:
 /** Pure: the write that puts the endpoint into the secret, when it is not there yet or moved. */
 export function decideEndpoint(secret: PostgresSecret | undefined, endpoint: Database["endpoint"], names: { secret: string; db: string }):
   { change?: Change; value: PostgresSecret | undefined } {
-  if (!endpoint || !secret || (secret.host === endpoint.host && secret.port === endpoint.port && secret.uri)) return { value: secret };
+  if (!endpoint || !secret) return { value: secret };
   const next = { ...secret, host: endpoint.host, port: endpoint.port };
   const value = { ...next, uri: postgresUri(next) };
+  if (secret.host === endpoint.host && secret.port === endpoint.port && secret.uri === value.uri) return { value: secret };
   const at = `${endpoint.host}:${endpoint.port}`;
   const why = !secret.host ? `has no endpoint yet → ${at} (${names.db})`
-    : secret.host !== endpoint.host || secret.port !== endpoint.port ? `endpoint ${secret.host}:${secret.port} → ${at} (${names.db})` : `uri (absent) → the URI of ${at}`;
+    : secret.host !== endpoint.host || secret.port !== endpoint.port ? `endpoint ${secret.host}:${secret.port} → ${at} (${names.db})`
+      : `uri ${secret.uri ? "(not the URI of the instance with sslmode=require)" : "(absent)"} → the URI of ${at} with sslmode=require`;
   return { change: valueChange(names.secret, why, secret.host ? "DriftRepaired" : "EndpointPublished"), value };
 }
 

@@ -22,8 +22,12 @@ export interface PostgresSecret { username: string; password: string; host: stri
 /** RDS forbids / @ " and spaces in master passwords; base64url minus - and _ keeps it safe. */
 export const generatePassword = () => randomBytes(32).toString("base64url").replace(/[-_]/g, "").slice(0, 32);
 
+/**
+ * The URI of the project's RDS instance. `sslmode=require`: RDS for PostgreSQL 15 and later forces TLS
+ * (rds.force_ssl), so a client without it is refused (docs/reference.md §4, the container contract).
+ */
 export function postgresUri(s: Omit<PostgresSecret, "uri">): string {
-  return `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}`;
+  return `postgres://${encodeURIComponent(s.username)}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.dbname}?sslmode=require`;
 }
 
 export function fromExternalUri(uri: string): PostgresSecret {

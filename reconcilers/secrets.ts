@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { projectNames } from "../src/cloud/names.js";
+import { LICENSE_SECRET_NAMES } from "../src/model/project.js";
 import {
   act, done, halt, proceed, requeue, tolerate, type Action, type Change, type NoInput, type Outcome, type PassContext, type Step,
 } from "./contract.js";
@@ -26,7 +27,8 @@ const RECOVERY_WINDOW_DAYS = 7;
 /** What the secrets step provides. */
 export interface Secrets {
   postgres: { arn: string; value: PostgresSecret | undefined; createdAt: number; passwordAppliedAt: number };
-  env: { arn: string; keys: string[] };
+  /** `licensed`: the env secret holds a licence key (the project's own or BYOC_LICENSE_KEY's). */
+  env: { arn: string; keys: string[]; licensed: boolean };
   /** When a secret value the containers read last changed (epoch ms; Infinity: written by this pass). */
   changedAt: number;
 }
@@ -119,6 +121,17 @@ export function decideSecrets(o: SecretsObservation, want: SecretsDesired, names
   return { changes, after: done("SecretsInSync", "both secrets exist with the desired values"), postgresValue, changedAt };
 }
 
+/**
+ * The env secret's value: the project's secrets, plus BYOC_LICENSE_KEY as LANGGRAPH_CLOUD_LICENSE_KEY when
+ * they hold no licence of their own (docs/reference.md §3). Without either the LangGraph server will not start.
+ */
+export function envSecretValue(secrets: Record<string, string>, licenseKey: string | undefined): Record<string, string> {
+  if (LICENSE_SECRET_NAMES.some((k) => secrets[k]) || !licenseKey) return secrets;
+  return { ...secrets, LANGGRAPH_CLOUD_LICENSE_KEY: licenseKey };
+}
+
+const isLicensed = (env: Record<string, string>) => LICENSE_SECRET_NAMES.some((k) => !!env[k]);
+
 function initialPostgresSecret(ctx: PassContext): PostgresSecret {
   if (ctx.project.database.mode === "external" && ctx.project.databaseUri) return fromExternalUri(ctx.project.databaseUri);
   return { username: DB_USERNAME, password: generatePassword(), host: "", port: 5432, dbname: DB_NAME, uri: "" };
@@ -129,7 +142,7 @@ function apply(ctx: PassContext, c: SecretChange): Action {
     const { secrets } = ctx.aws;
     switch (c.op) {
       case "create": {
-        const value = c.which === "env" ? JSON.stringify(ctx.project.secrets) : JSON.stringify(initialPostgresSecret(ctx));
+        const value = c.which === "env" ? JSON.stringify(envSecretValue(ctx.project.secrets, ctx.licenseKey)) : JSON.stringify(initialPostgresSecret(ctx));
         const token = await ctx.intents.begin("Secret", c.resource);
         try {
           const out = await secrets.send(new CreateSecretCommand({
@@ -157,18 +170,19 @@ export const secrets: Step<NoInput, Secrets> = {
   async plan(ctx) {
     const names = projectNames(ctx.project.name);
     const o = await observeSecrets(ctx);
+    const env = envSecretValue(ctx.project.secrets, ctx.licenseKey);
     const want: SecretsDesired = {
-      projectId: ctx.project.id, tags: projectTags(ctx), env: ctx.project.secrets,
+      projectId: ctx.project.id, tags: projectTags(ctx), env,
       externalUri: ctx.project.database.mode === "external" ? ctx.project.databaseUri : undefined, resyncMs: ctx.resyncMs,
     };
     const d = decideSecrets(o, want, { postgres: names.postgresSecret, env: names.envSecret });
     const actions = d.changes.map((c) => apply(ctx, c));
-    const { postgres, env } = o;
-    if (d.after.kind !== "done" || !postgres || !env) return halt(actions, d.after.kind === "done" ? requeue(1000, "Creating", "secrets being created") : d.after);
+    const { postgres, env: envSecret } = o;
+    if (d.after.kind !== "done" || !postgres || !envSecret) return halt(actions, d.after.kind === "done" ? requeue(1000, "Creating", "secrets being created") : d.after);
     return proceed(actions, d.after, {
       provide: () => ({
         postgres: { arn: postgres.arn, value: d.postgresValue, createdAt: postgres.createdAt, passwordAppliedAt: postgres.passwordAppliedAt },
-        env: { arn: env.arn, keys: Object.keys(ctx.project.secrets).sort() },
+        env: { arn: envSecret.arn, keys: Object.keys(env).sort(), licensed: isLicensed(env) },
         changedAt: d.changedAt,
       }),
     });

@@ -5,6 +5,7 @@ import type { Service } from "@aws-sdk/client-ecs";
 import type { ServiceRole } from "../src/cloud/names.js";
 import type { ResourceObservation, Revision } from "../src/model/project.js";
 import { done, requeue, type Change, type FieldDiff, type Outcome } from "./contract.js";
+import type { RedisRegistry } from "./discovery.js";
 import { adoptChange, conflict, fromTagList, missingTags, ownershipOf, tagChange, type TagMap } from "./ownership.js";
 import type { TaskDefinitions } from "./taskDefinitions.js";
 
@@ -28,6 +29,8 @@ export interface ServicesWant {
   /** A revision was deployed, so every service ran: one that is gone now was deleted out of band. */
   ranBefore: boolean;
   healGraceMs: number;
+  /** The Cloud Map service the redis service registers with (discovery.ts). */
+  redisRegistry: RedisRegistry;
   pollMs: number;
   resyncMs: number;
   now: number;
@@ -56,7 +59,39 @@ function serviceDiffs(s: Service, role: ServiceRole, want: ServicesWant): FieldD
   if (s.desiredCount !== count) diffs.push({ field: "desiredCount", actual: String(s.desiredCount), desired: String(count) });
   const cb = s.deploymentConfiguration?.deploymentCircuitBreaker;
   if (!cb?.enable || !cb.rollback) diffs.push({ field: "deploymentCircuitBreaker", actual: JSON.stringify(cb ?? null), desired: JSON.stringify({ enable: true, rollback: true }) });
+  if (role === "redis") diffs.push(...redisDiffs(s, want.redisRegistry));
   return diffs;
+}
+
+/** Redis runs one task at a time (a second would split the runs' state), registered in Cloud Map. */
+export const REDIS_DEPLOYMENT_PERCENTS = { maximumPercent: 100, minimumHealthyPercent: 0 };
+
+/** The registries the redis service should have; undefined: not known in this dry run (created by it). */
+export function redisRegistries(r: RedisRegistry): { registryArn: string }[] | undefined {
+  if (r.detach) return [];
+  return r.arn ? [{ registryArn: r.arn }] : undefined;
+}
+
+function redisDiffs(s: Service, registry: RedisRegistry): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  const dc = s.deploymentConfiguration;
+  for (const [field, desired] of Object.entries(REDIS_DEPLOYMENT_PERCENTS)) {
+    const actual = dc?.[field as keyof typeof REDIS_DEPLOYMENT_PERCENTS];
+    if (actual !== desired) diffs.push({ field: `deploymentConfiguration.${field}`, actual: String(actual), desired: String(desired) });
+  }
+  const want = redisRegistries(registry);
+  const have = (s.serviceRegistries ?? []).map((r) => r.registryArn ?? "");
+  if (want && JSON.stringify(have) !== JSON.stringify(want.map((r) => r.registryArn))) {
+    diffs.push({ field: "serviceRegistries", actual: have.join(",") || "(none)", desired: want.map((r) => r.registryArn).join(",") || "(none)" });
+  }
+  return diffs;
+}
+
+/** Redis is running its desired task definition: the api and queue may be created or moved to new ones. */
+function redisRunning(seen: ServiceSeen[], want: ServicesWant): boolean {
+  const s = seen.find((x) => x.role === "redis")?.service;
+  const td = want.taskDefinitions.redis?.arn;
+  return !!s && s.status === "ACTIVE" && (s.runningCount ?? 0) >= 1 && !!td && s.taskDefinition === td;
 }
 
 function updateChange(s: Service, name: string, role: ServiceRole, diffs: FieldDiff[], target: Revision | undefined): ServiceChange {
@@ -103,11 +138,15 @@ export function decideServices(seen: ServiceSeen[], want: ServicesWant): Service
   const changes: ServiceChange[] = [];
   const observations: ResourceObservation[] = [];
   let below: string | undefined;
+  const redisUp = redisRunning(seen, want);
+  const held: string[] = [];
   for (const x of seen) {
     const { role, name, service: s } = x;
     // api and queue wait for a revision to run.
     if (!want.taskDefinitions[role]) continue;
+    const waitsForRedis = role !== "redis" && !redisUp;
     if (!s || s.status === "INACTIVE") {
+      if (waitsForRedis) { held.push(`create ${name}`); continue; }
       const recreate = s?.status === "INACTIVE" || want.ranBefore;
       changes.push({
         op: "create", role, recreate, verb: "create", kind: "Service", resource: name, reason: recreate ? "service was deleted" : "service does not exist",
@@ -122,7 +161,8 @@ export function decideServices(seen: ServiceSeen[], want: ServicesWant): Service
     observations.push({ kind: "Service", name, arn: s.serviceArn ?? null, phase: `${s.status} ${s.runningCount}/${s.desiredCount}`, lastError: null });
     const diffs = serviceDiffs(s, role, want);
     const stale = role === "redis" ? undefined : staleSecrets(s, name, want);
-    if (diffs.length) changes.push(updateChange(s, name, role, diffs, want.target));
+    if (waitsForRedis && diffs.some((d) => d.field === "taskDefinition")) held.push(`move ${name} to its new task definition`);
+    else if (diffs.length) changes.push(updateChange(s, name, role, diffs, want.target));
     else if (stale) changes.push(stale);
     else if (role === "api") {
       const heal = belowDesired(s, x, want);
@@ -130,6 +170,10 @@ export function decideServices(seen: ServiceSeen[], want: ServicesWant): Service
     }
     const missing = missingTags(tags, want.tags);
     if (Object.keys(missing).length && s.serviceArn) changes.push({ op: "tag", arn: s.serviceArn, tags: missing, ...tagChange("Service", `ECS service ${name}`, name, tags, missing) });
+  }
+  if (held.length) {
+    const redis = seen.find((x) => x.role === "redis")?.name;
+    return { changes, after: requeue(want.pollMs, "AwaitingRedis", `waiting for ECS service ${redis} to run its task before: ${held.join(", ")}`), observations };
   }
   if (below) return { changes, after: requeue(want.pollMs, "TasksBelowDesired", below), observations };
   return { changes, after: done("ServicesInSync", "services match the spec"), observations };

@@ -11,12 +11,13 @@ import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, Ta
 import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { CLUSTER_NAME, projectNames, SERVICE_ROLES, type ServiceRole } from "../src/cloud/names.js";
-import type { Revision } from "../src/model/project.js";
+import { LICENSE_SECRET_NAMES, type Revision } from "../src/model/project.js";
 import { clusterCacheKey } from "./cluster.js";
-import { act, done, halt, proceed, requeue, tolerate, type Action, type NoInput, type PassContext, type Step } from "./contract.js";
+import { act, blocked, done, halt, proceed, requeue, tolerate, type Action, type NoInput, type PassContext, type Step } from "./contract.js";
 import type { Network } from "./network.js";
 import { fromTagList, ownershipOf, projectTags, toLowerKeyValue } from "./ownership.js";
-import { decideServices, type ServiceChange, type ServiceSeen } from "./serviceChanges.js";
+import type { RedisRegistry } from "./discovery.js";
+import { decideServices, REDIS_DEPLOYMENT_PERCENTS, redisRegistries, type ServiceChange, type ServiceSeen } from "./serviceChanges.js";
 import type { TaskDefinitions } from "./taskDefinitions.js";
 
 export type ServicesByRole = Map<ServiceRole, Service>;
@@ -62,6 +63,7 @@ export function desiredCount(ctx: Pick<PassContext, "project">, role: ServiceRol
 }
 
 export const deploymentConfiguration = { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 };
+const deploymentConfigurationOf = (role: ServiceRole) => (role === "redis" ? { ...deploymentConfiguration, ...REDIS_DEPLOYMENT_PERCENTS } : deploymentConfiguration);
 
 /** How long the API may run fewer tasks than desired, after its rollout completed, before we redeploy. */
 export const BELOW_DESIRED_GRACE_MS = 60_000;
@@ -73,6 +75,10 @@ export interface ServicesInput {
   running: RunningServices;
   /** When a secret value the containers read last changed (epoch ms; Infinity: written by this pass). */
   secretsChangedAt: number;
+  /** The Cloud Map service redis registers with. */
+  registry: RedisRegistry;
+  /** The env secret holds a licence key: without one the api and queue are not rolled out. */
+  licensed: boolean;
 }
 
 /** Since when the API has run below its desired count after a completed rollout (kept in the cache). */
@@ -99,7 +105,8 @@ function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action
         try {
           out = await ecs.send(new CreateServiceCommand({
             cluster: CLUSTER_NAME, serviceName: name, taskDefinition: td, desiredCount: desiredCount(ctx, c.role),
-            launchType: "FARGATE", clientToken: token.replace(/-/g, "").slice(0, 32), deploymentConfiguration,
+            launchType: "FARGATE", clientToken: token.replace(/-/g, "").slice(0, 32), deploymentConfiguration: deploymentConfigurationOf(c.role),
+            ...(c.role === "redis" && redisRegistries(input.registry)?.length ? { serviceRegistries: redisRegistries(input.registry) } : {}),
             networkConfiguration: { awsvpcConfiguration: { subnets: input.network.privateSubnets, securityGroups: [input.network.serviceSg], assignPublicIp: "DISABLED" } },
             propagateTags: "SERVICE", enableECSManagedTags: true, tags: toLowerKeyValue(projectTags(ctx)),
           }));
@@ -116,7 +123,12 @@ function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action
       case "adopt": return ctx.intents.resolve("Service", name, c.arn);
       case "update": {
         const td = input.taskDefinitions[c.role]?.arn;
-        await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER_NAME, service: name, taskDefinition: td, desiredCount: desiredCount(ctx, c.role), deploymentConfiguration }));
+        // Registries only when they differ: ECS starts a new deployment whenever they are given.
+        const registries = c.diffs?.some((d) => d.field === "serviceRegistries") ? redisRegistries(input.registry) : undefined;
+        await ecs.send(new UpdateServiceCommand({
+          cluster: CLUSTER_NAME, service: name, taskDefinition: td, desiredCount: desiredCount(ctx, c.role), deploymentConfiguration: deploymentConfigurationOf(c.role),
+          ...(registries ? { serviceRegistries: registries } : {}),
+        }));
         return;
       }
       case "redeploy":
@@ -143,10 +155,15 @@ export const services: Step<ServicesInput, ServicesByRole> = {
     const d = decideServices(seen, {
       projectId: ctx.project.id, tags: projectTags(ctx), desiredCount: (role) => desiredCount(ctx, role), taskDefinitions: input.taskDefinitions,
       target: input.target, secretsChangedAt: input.secretsChangedAt, ranBefore: ctx.project.revisions.some((r) => r.status === "DEPLOYED"),
-      healGraceMs: ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS, pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, now: Date.now(),
+      healGraceMs: ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS, redisRegistry: input.registry, pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, now: Date.now(),
     });
     const actions = d.changes.map((c) => apply(ctx, input, c));
     if (d.after.kind !== "done") return halt(actions, d.after, { observations: d.observations });
+    if (input.target && !input.licensed) {
+      const message = `no licence key: the project's secrets hold neither ${LICENSE_SECRET_NAMES.join(" nor ")}, and BYOC_LICENSE_KEY is not set;`
+        + " the api and queue are not rolled out (the LangGraph server refuses to start without one)";
+      return halt(actions, blocked("MissingLicenseKey", message, { afterMs: ctx.resyncMs }), { observations: d.observations });
+    }
     // Changed services read differently now: the rollout step reads them again.
     return proceed(actions, d.after, {
       observations: d.observations,

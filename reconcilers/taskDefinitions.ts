@@ -8,13 +8,14 @@
 // deregistering one already INACTIVE succeeds in ECS; one ECS no longer knows (ClientException) is gone.
 import {
   DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
-  type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type TaskDefinition,
+  type RegisterTaskDefinitionCommandInput, type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, projectNames, SERVICE_ROLES, TAG_PROJECT_ID, TAG_SPEC_HASH, type ServiceRole } from "../src/cloud/names.js";
 import type { Revision } from "../src/model/project.js";
 import { act, done, mutableFactTtlMs, proceed, tolerate, type Action, type Change, type NoInput, type PassContext, type Recorder, type Step } from "./contract.js";
+import { langGraphContainer, redisContainer, REDIS_CPU, REDIS_MEMORY_MB, runtimePlatform } from "./containers.js";
 import type { Network } from "./network.js";
 import { fromTagList, projectTags, toLowerKeyValue } from "./ownership.js";
 import type { Secrets } from "./secrets.js";
@@ -35,7 +36,6 @@ export type TaskDefinitions = Partial<Record<ServiceRole, TaskDefinitionRef>>;
 const shortName = (arn: string) => arn.split("/").pop() ?? arn;
 
 export const TAG_REVISION = "byoc:revision";
-export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7.4";
 export const KEEP_ACTIVE_REVISIONS = 5;
 
 export function specHash(input: RegisterTaskDefinitionCommandInput): string {
@@ -44,49 +44,27 @@ export function specHash(input: RegisterTaskDefinitionCommandInput): string {
   return createHash("sha256").update(JSON.stringify(sortKeys({ ...input, tags: undefined }))).digest("hex").slice(0, 16);
 }
 
-const envList = (env: Record<string, string>) => Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
-
 function logConfig(ctx: PassContext) {
   return { logDriver: "awslogs" as const, options: { "awslogs-group": LOG_GROUP_NAME, "awslogs-region": ctx.aws.region, "awslogs-stream-prefix": ctx.project.name } };
 }
 
-/** The register input for one role; `rev` is the revision to run (api/queue only). */
+/** The register input for one role; `rev` is the revision to run (api/queue only). The containers are containers.ts's. */
 export function desiredTaskDefinition(ctx: PassContext, input: TaskDefinitionsInput, role: ServiceRole, rev: Revision | undefined): RegisterTaskDefinitionCommandInput {
   const p = ctx.project;
-  const names = projectNames(p.name);
   const base = {
-    family: names.family(role), networkMode: "awsvpc" as const, requiresCompatibilities: ["FARGATE" as const],
-    executionRoleArn: input.network.executionRoleArn, runtimePlatform: { operatingSystemFamily: "LINUX" as const, cpuArchitecture: "X86_64" as const },
+    family: projectNames(p.name).family(role), networkMode: "awsvpc" as const, requiresCompatibilities: ["FARGATE" as const],
+    executionRoleArn: input.network.executionRoleArn, runtimePlatform: runtimePlatform(p.cpuArchitecture),
   };
   if (role === "redis") {
     return {
-      ...base, cpu: "256", memory: "512",
-      containerDefinitions: [{ name: "redis", image: REDIS_IMAGE, essential: true, portMappings: [{ containerPort: 6379, protocol: "tcp" }], logConfiguration: logConfig(ctx) }],
-      tags: toLowerKeyValue(projectTags(ctx)),
+      ...base, cpu: String(REDIS_CPU), memory: String(REDIS_MEMORY_MB),
+      containerDefinitions: [redisContainer(logConfig(ctx))], tags: toLowerKeyValue(projectTags(ctx)),
     };
   }
   const r = p.resources[role];
-  const env = {
-    ...p.env, ...(rev?.env ?? {}),
-    PORT: "8000", REDIS_URI: `redis://${names.service("redis")}:6379`,
-    LANGSMITH_HOST_PROJECT_ID: p.id, LANGSMITH_HOST_REVISION_ID: rev?.id ?? "",
-    ...(role === "queue" ? { N_JOBS_PER_WORKER: "10" } : {}),
-  };
-  const pgArn = input.secrets.postgres.arn;
-  const secrets = [
-    { name: "POSTGRES_URI", valueFrom: `${pgArn}:uri::` },
-    { name: "DATABASE_URI", valueFrom: `${pgArn}:uri::` },
-    ...input.secrets.env.keys.map((k) => ({ name: k, valueFrom: `${input.secrets.env.arn}:${k}::` })),
-  ];
-  const container: ContainerDefinition = {
-    name: role, image: rev?.image, essential: true, environment: envList(env), secrets, logConfiguration: logConfig(ctx),
-    ...(role === "api" ? {
-      portMappings: [{ containerPort: 8000, protocol: "tcp" as const }],
-      healthCheck: { command: ["CMD-SHELL", "curl -fsS http://localhost:8000/ok || exit 1"], interval: 30, timeout: 5, retries: 3, startPeriod: 60 },
-    } : {}),
-  };
+  const refs = { postgresArn: input.secrets.postgres.arn, envArn: input.secrets.env.arn, envKeys: input.secrets.env.keys };
   return {
-    ...base, cpu: String(r.cpu), memory: String(r.memoryMb), containerDefinitions: [container],
+    ...base, cpu: String(r.cpu), memory: String(r.memoryMb), containerDefinitions: [langGraphContainer(p, rev, role, refs, logConfig(ctx))],
     tags: [...toLowerKeyValue(projectTags(ctx)), ...(rev ? [{ key: TAG_REVISION, value: String(rev.number) }] : [])],
   };
 }
@@ -266,7 +244,8 @@ export const taskDefinitions: Step<TaskDefinitionsInput, TaskDefinitions> = {
   condition: "ServicesReady",
   async plan(ctx, input) {
     const { target } = input;
-    const roles = SERVICE_ROLES.filter((role) => role === "redis" || target);
+    // Without a licence the api and queue are not rolled out (the services step says MissingLicenseKey).
+    const roles = SERVICE_ROLES.filter((role) => role === "redis" || (target && input.secrets.env.licensed));
     const inputs = new Map(roles.map((role) => [role, desiredTaskDefinition(ctx, input, role, role === "redis" ? undefined : target)]));
     const seen: TaskDefinitionSeen[] = [];
     for (const role of roles) {

@@ -19,6 +19,11 @@ export const ELB_SERVICE_LINKED_ROLE_NAME = "AWSServiceRoleForElasticLoadBalanci
 export const LISTENER_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** The port every LangGraph container serves on; the target group and LB SG → service SG rule use it. */
 export const CONTAINER_PORT = 8000;
+/** The project's Redis: Docker's official image through ECR Public (no Docker Hub pull limits), on its own port. */
+export const REDIS_IMAGE = "public.ecr.aws/docker/library/redis:7";
+export const REDIS_PORT = 6379;
+/** The Cloud Map record of the project's Redis: an A record (awsvpc tasks have their own IP), TTL 10 s. */
+export const REDIS_DNS_TTL_S = 10;
 
 export const TAG_ENABLED = "langgraph-cloud-enabled";
 export const TAG_PRIVATE = "langgraph-cloud-private";

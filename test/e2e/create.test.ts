@@ -64,7 +64,10 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   const registrations = Object.entries(state.ecs.taskDefinitions).map(([family, revs]) => [family, revs.length]);
   expect(registrations.sort()).toEqual([["lg-demo-api", 1], ["lg-demo-queue", 1], ["lg-demo-redis", 1]]);
   expect(Object.values(state.ecs.clusters).filter((c) => c.status === "ACTIVE")).toHaveLength(1);
-  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered").map((e) => `${e.reason} ${e.resource}`);
+  expect(Object.values(state.cloudmap.services).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo-redis"]);
+  // The ECS service and the Cloud Map service of the Redis share a name: an event's message says which kind it is.
+  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered")
+    .map((e) => `${e.reason} ${e.resource} ${e.message.includes("Cloud Map") ? "CloudMap" : ""}`);
   expect(creations.length).toBeGreaterThan(0);
   expect(creations.filter((c, i) => creations.indexOf(c) !== i)).toEqual([]);
 });

@@ -55,8 +55,12 @@ const cases: Case[] = [
   {
     field: "env secret value", resource: "langgraph-cloud/drift/env",
     change: () => console().putSecretValue(ACCOUNT, REGION, "langgraph-cloud/drift/env", JSON.stringify({ OPENAI_API_KEY: "sk-tampered-0002", EXTRA: "x" })),
-    message: /^secret langgraph-cloud\/drift\/env: SecretString differs from the project's secrets in EXTRA \(not in the spec\), OPENAI_API_KEY \(value differs\); wrote the desired value \(values not shown\)$/,
-    repaired: async () => JSON.stringify(await aws.secretJson("langgraph-cloud/drift/env")) === JSON.stringify({ OPENAI_API_KEY: SECRET }),
+    // The operator's default licence (BYOC_LICENSE_KEY; the sandbox's sandbox-license) is part of the desired value.
+    message: /^secret langgraph-cloud\/drift\/env: SecretString differs from the project's secrets in EXTRA \(not in the spec\), LANGGRAPH_CLOUD_LICENSE_KEY \(missing\), OPENAI_API_KEY \(value differs\); wrote the desired value \(values not shown\)$/,
+    repaired: async () => {
+      const { LANGGRAPH_CLOUD_LICENSE_KEY: licence, ...rest } = await aws.secretJson("langgraph-cloud/drift/env");
+      return !!licence && JSON.stringify(rest) === JSON.stringify({ OPENAI_API_KEY: SECRET });
+    },
   },
   (() => {
     let host = "";

@@ -1,9 +1,9 @@
 // Access denied, on moto with IAM enforcement on (POST /moto-api/reset-auth 0 after seeding): the
 // operator runs as an IAM user holding exactly deploy/iam/operator-policy.json, and assumes the role
-// the Terraform module creates (trusting that user, with an sts:ExternalId condition, and the five AWS
-// managed policies). moto checks the trust policy's principal and StringEquals condition only when the
-// role is in the caller's own account (docs/aws-fidelity.md), so here the customer's account is moto's
-// default one; the cross-account path is proved without enforcement in the other files.
+// the Terraform module creates (trusting that user, with an sts:ExternalId condition, the five AWS
+// managed policies and its inline policy). moto checks the trust policy's principal and StringEquals
+// condition only when the role is in the caller's own account (docs/aws-fidelity.md), so here the customer's
+// account is moto's default one; the cross-account path is proved without enforcement in the other files.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteRolePolicyCommand, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
@@ -99,7 +99,7 @@ describe("IAM enforcement", () => {
     expect(condition(s, "CredentialsValid").status).toBe("True");
   });
 
-  test("with exactly the five managed policies the project gets to Ready; retention is reported, not required", async () => {
+  test("with the five managed policies and the module's inline policy the project gets to Ready; retention is reported, not required", async () => {
     // None of the managed policies grants logs:PutRetentionPolicy (docs/aws-fidelity.md): the log group
     // is still created and used, and a Warning says retention is not managed.
     await w.reconcile("wrongid");

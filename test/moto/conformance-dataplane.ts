@@ -251,7 +251,15 @@ export function dataplaneSteps(attempt: (fn: () => Promise<Json>) => Promise<Jso
         // A task that can start before the log group and secrets exist: no awslogs, no secrets.
         const td = await b.aws.ecs.send(new RegisterTaskDefinitionCommand({
           family: EDGE, networkMode: "awsvpc", requiresCompatibilities: ["FARGATE"], cpu: "256", memory: "512",
-          containerDefinitions: [{ name: "api", image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/agent:v1", essential: true, portMappings: [{ containerPort: 8000 }] }],
+          // A container the sandbox's image model lets run (licence, databases it can reach, LangChain's health check).
+          containerDefinitions: [{
+            name: "api", image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/agent:v1", essential: true, portMappings: [{ containerPort: 8000 }],
+            environment: [
+              { name: "LANGGRAPH_CLOUD_LICENSE_KEY", value: "conformance" }, { name: "POSTGRES_URI", value: "postgres://u:p@db.example.com:5432/d" },
+              { name: "REDIS_URI", value: "redis://10.0.0.9:6379" },
+            ],
+            healthCheck: { command: ["CMD", "python", "/api/healthcheck.py"] },
+          }],
         }));
         await b.aws.ecs.send(new CreateServiceCommand({
           cluster: CLUSTER_NAME, serviceName: EDGE, taskDefinition: td.taskDefinition?.taskDefinitionArn, desiredCount: 1, launchType: "FARGATE",

@@ -31,8 +31,6 @@ import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { accountAdminCredentials, MOTO_CREDENTIALS, OPERATOR_ROLE_NAME, seedPrerequisites, type Moto } from "../support/moto.js";
 import { CUSTOMER_ACCOUNT, EXTERNAL_ID, REGION, startFileMoto, tagMap } from "./world.js";
 import { dataplaneSteps } from "./conformance-dataplane.js";
-import { CreatePrivateDnsNamespaceCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
-import { REDIS_NAMESPACE_NAME } from "../../src/cloud/names.js";
 
 type Json = unknown;
 interface Ctx { [k: string]: any }
@@ -582,10 +580,8 @@ beforeAll(async () => {
   moto = await startFileMoto();
   await moto.reset();
   const admin = await accountAdminCredentials(moto.url, CUSTOMER_ACCOUNT, REGION);
-  const prereq = await seedPrerequisites(moto.url, REGION, { credentials: admin, externalId: EXTERNAL_ID, managedPolicies: false });
-  // The module's Cloud Map namespace (the sandbox seeds it with the other prerequisites).
-  await new ServiceDiscoveryClient({ region: REGION, endpoint: moto.url, credentials: admin })
-    .send(new CreatePrivateDnsNamespaceCommand({ Name: REDIS_NAMESPACE_NAME, Vpc: prereq.vpcId, CreatorRequestId: "conformance-namespace" }));
+  // The prerequisites include the module's Cloud Map namespace, as the sandbox seeds it.
+  await seedPrerequisites(moto.url, REGION, { credentials: admin, externalId: EXTERNAL_ID, managedPolicies: false });
   const motoCloud = new Cloud({ baseCredentials: MOTO_CREDENTIALS, operatorId: "conformance", maxAttempts: 1 });
   await runAll({
     name: "moto", externalId: EXTERNAL_ID, aws: await motoCloud.clientsFor(ROLE_ARN, EXTERNAL_ID, REGION), settle: async () => {},

@@ -95,7 +95,8 @@ describe("Secrets Manager", () => {
       names.envSecret, "DriftRepaired",
       async () => {
         const v = await view.secretJson(w.aws, names.envSecret);
-        return v.keys.join() === "OPENAI_API_KEY,OTHER" && v.get("OPENAI_API_KEY") === SECRETS.OPENAI_API_KEY;
+        // The daemon's BYOC_LICENSE_KEY is part of the desired value: the project's secrets hold no licence.
+        return v.keys.join() === "LANGGRAPH_CLOUD_LICENSE_KEY,OPENAI_API_KEY,OTHER" && v.get("OPENAI_API_KEY") === SECRETS.OPENAI_API_KEY;
       },
     );
     expect(e.message).not.toContain("sk-");
@@ -119,7 +120,7 @@ describe("Secrets Manager", () => {
       async () => (await view.secretsOf(w.aws, P)).has(names.envSecret),
     );
     const v = await view.secretJson(w.aws, names.envSecret);
-    expect(v.keys).toEqual(["OPENAI_API_KEY", "OTHER"]);
+    expect(v.keys).toEqual(["LANGGRAPH_CLOUD_LICENSE_KEY", "OPENAI_API_KEY", "OTHER"]);
     expect((await view.secretsOf(w.aws, P)).get(names.envSecret)?.tags).toEqual(ownTags(p));
     // Its ARN changed (a new random suffix): the task definitions must follow it.
     const arn = (await view.secretsOf(w.aws, P)).get(names.envSecret)!.ARN!;

@@ -59,7 +59,7 @@ describe("create → Ready", () => {
     expect(pg.get("username")).toBe(db?.MasterUsername);
     expect(pg.get("dbname")).toBe(db?.DBName);
     const uri = String(pg.get("uri"));
-    expect(uri.startsWith(`postgres://${db?.MasterUsername}:`) && uri.endsWith(`@${db?.Endpoint?.Address}:${db?.Endpoint?.Port}/${db?.DBName}`)).toBe(true);
+    expect(uri.startsWith(`postgres://${db?.MasterUsername}:`) && uri.endsWith(`@${db?.Endpoint?.Address}:${db?.Endpoint?.Port}/${db?.DBName}?sslmode=require`)).toBe(true);
     expect(String(pg.get("password")).length).toBeGreaterThanOrEqual(24);
     const env = await view.secretJson(w.aws, names.envSecret);
     expect(env.keys).toEqual(Object.keys(SECRETS).sort());
@@ -101,12 +101,15 @@ describe("create → Ready", () => {
         LANGSMITH_API_KEY: `${envArn}:LANGSMITH_API_KEY::`, OPENAI_API_KEY: `${envArn}:OPENAI_API_KEY::`,
       });
       const env = Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
-      expect(env).toMatchObject({ LOG_LEVEL: "debug", PORT: "8000", LANGSMITH_HOST_PROJECT_ID: p.id, REDIS_URI: "redis://lg-acme-redis:6379" });
+      expect(env).toMatchObject({ LOG_LEVEL: "debug", PORT: "8000", LANGSMITH_HOST_PROJECT_ID: p.id, REDIS_URI: "redis://lg-acme-redis.langgraph-cloud-redis:6379" });
       expect(Object.values(env)).not.toContain(SECRETS.OPENAI_API_KEY);
+      expect(c.healthCheck?.command).toEqual(["CMD", "python", "/api/healthcheck.py"]);
+      expect(c.stopTimeout).toBe(120);
       if (role === "api") {
         expect(c.portMappings?.map((m) => m.containerPort)).toEqual([8000]);
-        expect(c.healthCheck?.command?.join(" ")).toContain("http://localhost:8000/ok");
+        expect(env.N_JOBS_PER_WORKER).toBe("0");
       } else {
+        expect(c.command).toEqual(["python", "-m", "langgraph_api.queue_entrypoint"]);
         expect(env.N_JOBS_PER_WORKER).toBe("10");
       }
     }
@@ -132,8 +135,9 @@ describe("create → Ready", () => {
   test("the events are the audit trail of every create, with no warning", async () => {
     const events = await w.events("acme");
     expect(events.filter((e) => e.type === "Warning").map((e) => `${e.reason}: ${e.message}`)).toEqual([]);
-    // Besides the creates, only moto's CreateService gap: one circuit-breaker repair per service.
-    const repairs = events.filter((e) => e.reason === "DriftRepaired");
+    // Besides the creates, only moto's CreateService gap: one circuit-breaker repair per service (redis's is
+    // made while the api and queue wait for it, before the first Ready: SpecApplied).
+    const repairs = events.filter((e) => e.reason === "DriftRepaired" || (e.reason === "SpecApplied" && e.resource === names.service("redis")));
     expect(repairs.map((e) => e.resource).sort()).toEqual(SERVICE_ROLES.map((r) => names.service(r)).sort());
     expect(repairs.every((e) => e.message.includes("deploymentCircuitBreaker null →"))).toBe(true);
     const reasons = events.map((e) => `${e.reason} ${e.resource ?? ""}`.trim());
@@ -241,7 +245,7 @@ describe("revisions and spec changes", () => {
   test("a changed secret is written to the env secret and its key reaches the task definitions", async () => {
     await patch({ secrets: { B_KEY: "b" } });
     const names2 = projectNames("shop");
-    await waitFor("env secret with A_KEY and B_KEY", async () => (await view.secretJson(w.aws, names2.envSecret)).keys.join() === "A_KEY,B_KEY");
+    await waitFor("env secret with A_KEY and B_KEY", async () => (await view.secretJson(w.aws, names2.envSecret)).keys.join() === "A_KEY,B_KEY,LANGGRAPH_CLOUD_LICENSE_KEY");
     const td = await waitFor("api task definition with B_KEY", async () => (await view.taskDefinitions(w.aws, "shop", "api"))
       .find((t) => t.td.containerDefinitions?.[0].secrets?.some((s) => s.name === "B_KEY")));
     await waitFor("api service on it", async () => (await view.service(w.aws, "shop", "api"))?.taskDefinition === td.td.taskDefinitionArn);

@@ -111,7 +111,7 @@ export async function startWorld(moto: Moto, o: WorldOptions = {}): Promise<Worl
   const config = loadConfig({
     DATABASE_URL: db.url, BYOC_CLOUD: "aws", PORT: "0", BYOC_ADMIN_TOKENS: WRITE_TOKEN, BYOC_DATA_DIR: dataDir,
     BYOC_ENCRYPTION_KEY: randomBytes(32).toString("base64"), BYOC_RESYNC_SECONDS: "2", BYOC_OPERATOR_ID: OPERATOR_ID,
-    BYOC_LEASE_SECONDS: "10",
+    BYOC_LEASE_SECONDS: "10", BYOC_LICENSE_KEY: "moto-license-key",
   });
   const logger = pino({ level: process.env.BYOC_TEST_LOG_LEVEL ?? "silent" });
   const daemon = await startDaemon(config, logger, { pollMs: 200 });
@@ -204,7 +204,9 @@ export async function absorbCreateServiceGap(w: World, name: string, roles: read
   const want = roles.map((r) => `lg-${name}-${r}`);
   await w.reconcile(name);
   return waitFor(`circuit-breaker repair of ${want.join(", ")} (moto CreateService gap)`, async () => {
-    const repairs = (await w.events(name)).filter((e) => e.reason === "DriftRepaired" && e.message.includes("deploymentCircuitBreaker null"));
+    // Redis is repaired while the api and queue wait for it to run, before the first Ready: a SpecApplied then.
+    const repairs = (await w.events(name))
+      .filter((e) => ["DriftRepaired", "SpecApplied"].includes(e.reason) && e.message.includes("deploymentCircuitBreaker null"));
     return want.every((s) => repairs.some((e) => e.resource === s)) ? repairs : undefined;
   });
 }

@@ -62,7 +62,11 @@ describe("passes of one account that run together", () => {
     // One value read, shared: the pass that made each project Ready wrote its postgres secret's endpoint
     // (a new version); after that the values are unchanged (ListSecrets shows the same AWSCURRENT version)
     // and not read again (test/engine/account-facts.test.ts).
-    expect(reads()).toEqual({ "secretsmanager:ListSecrets": 1, "secretsmanager:BatchGetSecretValue": 1, "rds:DescribeDBInstances": 1, "ecs:DescribeServices": 2 });
+    // Whether that write is still unread here depends on how many passes Ready took (redis runs before the
+    // api and queue are created, one more pass): at most one read, shared, either way.
+    const { "secretsmanager:BatchGetSecretValue": valueReads, ...rest } = reads();
+    expect(valueReads).toBeLessThanOrEqual(1);
+    expect(rest).toEqual({ "secretsmanager:ListSecrets": 1, "rds:DescribeDBInstances": 1, "ecs:DescribeServices": 2 });
 
     sandbox.calls.reset();
     const alone: PassResult[] = [];

@@ -118,11 +118,14 @@ describe("the postgres secret's endpoint", () => {
     { reason: "no endpoint yet → nothing", secret: s, endpoint: undefined, want: undefined },
     { reason: "first endpoint → published (EndpointPublished)", secret: s, endpoint: { host: "h", port: 5432 }, want: "EndpointPublished" },
     { reason: "moved → repaired (DriftRepaired)", secret: { ...s, host: "old", uri: "x" }, endpoint: { host: "h", port: 5432 }, want: "DriftRepaired" },
-    { reason: "in place → nothing", secret: { ...s, host: "h", uri: "postgres://…" }, endpoint: { host: "h", port: 5432 }, want: undefined },
+    { reason: "in place → nothing", secret: { ...s, host: "h", uri: "postgres://u:pw@h:5432/d?sslmode=require" }, endpoint: { host: "h", port: 5432 }, want: undefined },
+    { reason: "in place but without sslmode=require (written before TLS was asked) → rewritten", secret: { ...s, host: "h", uri: "postgres://u:pw@h:5432/d" },
+      endpoint: { host: "h", port: 5432 }, want: "DriftRepaired" },
   ])("$reason", ({ secret, endpoint, want }) => {
     const d = decideEndpoint(secret, endpoint, names);
     expect(d.change?.event?.reason).toBe(want);
-    if (want) expect(d.value).toMatchObject({ host: "h", uri: "postgres://u:pw@h:5432/d" });
+    if (want) expect(d.value).toMatchObject({ host: "h", uri: "postgres://u:pw@h:5432/d?sslmode=require" });
+    if (want) expect(JSON.stringify(d.change)).not.toContain("pw");
   });
 });
 
@@ -161,19 +164,29 @@ describe("services", () => {
   const td = { api: { family: "lg-p-api", arn: "arn:td/lg-p-api:2" }, queue: { family: "lg-p-queue", arn: "arn:td/lg-p-queue:2" }, redis: { family: "lg-p-redis", arn: "arn:td/lg-p-redis:1" } };
   const want: ServicesWant = {
     projectId: PID, tags: OURS, desiredCount: () => 1, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0, ranBefore: true,
-    healGraceMs: 60_000, pollMs: 1000, resyncMs: 60_000, now: 1_000_000,
+    healGraceMs: 60_000, redisRegistry: { arn: "arn:sd/srv-1", detach: false }, pollMs: 1000, resyncMs: 60_000, now: 1_000_000,
   };
+  const redisExtra = (role: string): Partial<Service> => (role === "redis" ? {
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 100, minimumHealthyPercent: 0 },
+    serviceRegistries: [{ registryArn: "arn:sd/srv-1" }],
+  } : {});
   const svc = (role: "api" | "queue" | "redis", extra: Partial<Service> = {}): Service => ({
     serviceName: `lg-p-${role}`, serviceArn: `arn:svc/lg-p-${role}`, status: "ACTIVE", taskDefinition: td[role].arn, desiredCount: 1, runningCount: 1,
     deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } }, tags: Object.entries(OURS).map(([key, value]) => ({ key, value })),
-    deployments: [{ status: "PRIMARY", rolloutState: "COMPLETED", createdAt: new Date(500_000), taskDefinition: td[role].arn }], ...extra,
+    deployments: [{ status: "PRIMARY", rolloutState: "COMPLETED", createdAt: new Date(500_000), taskDefinition: td[role].arn }], ...redisExtra(role), ...extra,
   });
   const seenOf = (services: Partial<Record<"api" | "queue" | "redis", Service>>, extra: Partial<ServiceSeen> = {}): ServiceSeen[] =>
     (["api", "queue", "redis"] as const).map((role) => ({ role, name: `lg-p-${role}`, service: services[role], interrupted: false, belowSince: undefined, ...extra }));
   const all = { api: svc("api"), queue: svc("queue"), redis: svc("redis") };
   test.each([
     { reason: "all as desired → nothing", seen: seenOf(all), w: want, changes: [], after: "done" },
-    { reason: "none yet, never ran → create all three", seen: seenOf({}), w: { ...want, ranBefore: false }, changes: ["create lg-p-api", "create lg-p-queue", "create lg-p-redis"], after: "done" },
+    { reason: "none yet, never ran → create redis first; api and queue wait for it", seen: seenOf({}), w: { ...want, ranBefore: false }, changes: ["create lg-p-redis"], after: "requeue AwaitingRedis" },
+    { reason: "redis created but not running yet → api and queue still wait", seen: seenOf({ redis: svc("redis", { runningCount: 0 }) }), w: { ...want, ranBefore: false }, changes: [], after: "requeue AwaitingRedis" },
+    { reason: "redis running → create api and queue", seen: seenOf({ redis: svc("redis") }), w: { ...want, ranBefore: false }, changes: ["create lg-p-api", "create lg-p-queue"], after: "done" },
+    { reason: "redis moving to a new task definition → api's move waits, redis's goes ahead", seen: seenOf({ ...all, api: svc("api", { taskDefinition: "arn:td/lg-p-api:1" }), redis: svc("redis", { taskDefinition: "arn:td/lg-p-redis:0" }) }), w: want, changes: ["update lg-p-redis"], after: "requeue AwaitingRedis" },
+    { reason: "redis not registered in Cloud Map (out of band) → update its serviceRegistries", seen: seenOf({ ...all, redis: svc("redis", { serviceRegistries: [] }) }), w: want, changes: ["update lg-p-redis serviceRegistries (none)→arn:sd/srv-1"], after: "done" },
+    { reason: "redis allowed two tasks at once (maximumPercent 200) → repaired", seen: seenOf({ ...all, redis: svc("redis", { deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 } }) }), w: want, changes: ["update lg-p-redis deploymentConfiguration.maximumPercent 200→100 deploymentConfiguration.minimumHealthyPercent 100→0"], after: "done" },
+    { reason: "the registry must be recreated → redis detached from it", seen: seenOf(all), w: { ...want, redisRegistry: { arn: "arn:sd/srv-1", detach: true } }, changes: ["update lg-p-redis serviceRegistries arn:sd/srv-1→(none)"], after: "done" },
     { reason: "a count drifted → update it", seen: seenOf({ ...all, queue: svc("queue", { desiredCount: 3 }) }), w: want, changes: ["update lg-p-queue"], after: "done" },
     { reason: "a foreign service of our name → Conflict, nothing else", seen: seenOf({ ...all, api: svc("api", { tags: [] }) }), w: want, changes: [], after: "blocked" },
     { reason: "draining after an out-of-band delete → wait", seen: seenOf({ ...all, api: svc("api", { status: "DRAINING" }) }), w: want, changes: [], after: "requeue" },
@@ -183,8 +196,10 @@ describe("services", () => {
     { reason: "no revision yet → only redis", seen: seenOf({}), w: { ...want, ranBefore: false, taskDefinitions: { redis: td.redis }, target: undefined }, changes: ["create lg-p-redis"], after: "done" },
   ])("$reason", ({ seen, w, changes, after }) => {
     const d = decideServices(seen, w);
-    expect(verbs(d.changes)).toEqual(changes);
-    expect(d.after.kind).toBe(after);
+    const withDiffs = (c: (typeof d.changes)[number]) => [`${c.verb} ${c.resource}`, ...(c.resource === "lg-p-redis" && c.verb === "update"
+      ? (c.diffs ?? []).map((x) => `${x.field} ${x.actual}→${x.desired}`) : [])].join(" ");
+    expect(d.changes.map((c) => (changes.some((x) => x.includes("→")) ? withDiffs(c) : `${c.verb} ${c.resource}`))).toEqual(changes);
+    expect(after.includes(" ") ? `${d.after.kind} ${"reason" in d.after ? d.after.reason : ""}` : d.after.kind).toBe(after);
   });
   test("a registration made by this pass in a dry run: the diff names the family, never an ARN", () => {
     const d = decideServices(seenOf(all), { ...want, target: rev(3, "QUEUED"), taskDefinitions: { ...td, api: { family: "lg-p-api", arn: undefined } } });

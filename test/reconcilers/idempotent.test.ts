@@ -53,7 +53,8 @@ describe("create twice → one resource", () => {
     { kind: "DBInstance", before: "Secret", want: 1 },
     { kind: "Cluster", before: "DBInstance", want: 1 },
     { kind: "LogGroup", before: "Cluster", want: 1 },
-    { kind: "Service", before: "TaskDefinition", want: 3 },
+    // Redis first: the api and queue are created once it runs (a later pass), so one pass's creates make one.
+    { kind: "Service", before: "CloudMapService", want: 1 },
   ];
   test.each(cases)("$kind: its create actions applied twice leave $want", async ({ kind, before, want }) => {
     await sandbox.setFaults({});
@@ -71,16 +72,16 @@ describe("create twice → one resource", () => {
     expect((await counts())[kind] - (shared ? 0 : start)).toBe(want);
   });
 
-  test("Service: a create retried with another token (its intent lost) finds the service there: no error, still 3", async () => {
+  test("Service: a create retried with another token (its intent lost) finds the service there: no error, still 1", async () => {
     const ctx = await context("idem-service-token");
     const start = (await counts()).Service;
-    await convergeThrough(ctx, "TaskDefinition");
+    await convergeThrough(ctx, "CloudMapService");
     const creates = (await planStep(ctx, "Service")).actions.filter((a) => a.verb === "create");
     for (const a of creates) await a.run(noRecord);
     // ECS answers InvalidParameterException ("not idempotent"): the create reads the service back by name.
     await store.sql`DELETE FROM create_intents WHERE project_id = ${ctx.project.id}`;
     for (const a of creates) await a.run(noRecord);
-    expect((await counts()).Service - start).toBe(3);
+    expect((await counts()).Service - start).toBe(1);
   });
 
   test("TaskDefinition: planning again after a registration finds it by spec hash and registers nothing", async () => {
@@ -98,7 +99,7 @@ describe("create twice → one resource", () => {
 });
 
 describe("an interrupted create is resolved by tag lookup", () => {
-  test.each([{ kind: "Secret", before: "Network" }, { kind: "Service", before: "TaskDefinition" }])("$kind: the next pass adopts it, closes the intent and records the create", async ({ kind, before }) => {
+  test.each([{ kind: "Secret", before: "Network" }, { kind: "Service", before: "CloudMapService" }])("$kind: the next pass adopts it, closes the intent and records the create", async ({ kind, before }) => {
     const ctx = await context(`adopt-${kind.toLowerCase()}`);
     await convergeThrough(ctx, before);
     const creates = (await planStep(ctx, kind)).actions.filter((a) => a.verb === "create");
@@ -112,7 +113,8 @@ describe("an interrupted create is resolved by tag lookup", () => {
     const next = await planStep(ctx, kind);
     const adopts = next.actions.filter((a) => a.verb === "adopt");
     expect(adopts.map((a) => a.resource).sort()).toEqual(creates.map((a) => a.resource).sort());
-    expect(next.actions.filter((a) => a.verb === "create")).toHaveLength(0);
+    // Nothing created again (the api and queue may be created now that redis runs: they are new).
+    expect(next.actions.filter((a) => a.verb === "create" && creates.some((c) => c.resource === a.resource))).toHaveLength(0);
     for (const a of adopts) await a.run(noRecord);
     expect(adopts[0].event?.reason).toBe("Adopted");
     const [{ open }] = await store.sql`SELECT count(*)::int AS open FROM create_intents WHERE project_id = ${ctx.project.id} AND resolved_at IS NULL`;

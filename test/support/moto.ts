@@ -10,10 +10,12 @@ import {
 import { CreateDBSubnetGroupCommand, RDSClient } from "@aws-sdk/client-rds";
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { CreatePrivateDnsNamespaceCommand, ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { readFileSync } from "node:fs";
 import { freePort } from "../../src/store/embedded.js";
 import {
-  DB_SUBNET_GROUP_NAME, LB_SG_NAME, OPERATOR_ROLE_MANAGED_POLICIES, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
+  DB_SUBNET_GROUP_NAME, LB_SG_NAME, OPERATOR_ROLE_MANAGED_POLICIES, REDIS_NAMESPACE_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
 } from "../../src/cloud/names.js";
 
 /** Keys moto does not know belong to its default account (123456789012): the control plane's own identity. */
@@ -153,6 +155,9 @@ export async function seedPrerequisites(endpoint: string, region: string, o: See
     DBSubnetGroupName: DB_SUBNET_GROUP_NAME, DBSubnetGroupDescription: "Private subnets for LangGraph Cloud databases", SubnetIds: privateSubnetIds,
   }));
 
+  // As the module's discovery.tf: the private DNS namespace the api and queue find their Redis in.
+  await new ServiceDiscoveryClient(cfg).send(new CreatePrivateDnsNamespaceCommand({ Name: REDIS_NAMESPACE_NAME, Vpc: vpcId }));
+
   const iam = new IAMClient({ ...cfg, region: "us-east-1" });
   const exec = await iam.send(new CreateRoleCommand({
     RoleName: TASK_EXECUTION_ROLE_NAME, Description: "ECS task execution role for LangGraph Cloud deployments.",
@@ -181,6 +186,13 @@ export async function seedPrerequisites(endpoint: string, region: string, o: See
     }),
   }));
   if (managed) for (const arn of OPERATOR_ROLE_MANAGED_POLICIES) await iam.send(new AttachRolePolicyCommand({ RoleName: OPERATOR_ROLE_NAME, PolicyArn: arn }));
+  // As the module's operator_extras: what the managed policies lack (Cloud Map, load balancing, scaling, retention).
+  if (managed) {
+    await iam.send(new PutRolePolicyCommand({
+      RoleName: OPERATOR_ROLE_NAME, PolicyName: "langgraph-cloud-operator-extras",
+      PolicyDocument: readFileSync(new URL("../../deploy/iam/operator-role-inline-policy.json", import.meta.url), "utf8"),
+    }));
+  }
   return {
     vpcId, privateSubnetIds: privateSubnetIds.sort(), publicSubnetIds: publicSubnetIds.sort(), serviceSgId, lbSgId,
     operatorRoleArn: op.Role!.Arn!, executionRoleArn: exec.Role!.Arn!,

@@ -49,11 +49,8 @@ export interface SandboxOptions {
   imageModel?: boolean;
 }
 
-/**
- * Off until the operator meets the container contract (issue 14): today's operator (curl health
- * check, Redis by bare service name) would fail every rollout. The operator's side turns it on.
- */
-export const IMAGE_MODEL_DEFAULT = false;
+/** On: the operator meets the container contract (reconcilers/containers.ts), so the suite proves it does. */
+export const IMAGE_MODEL_DEFAULT = true;
 
 export class SandboxCloud {
   readonly calls: SandboxCallLog;
