@@ -112,3 +112,11 @@ export function partitionOfRegion(region: string): string {
 /** An IAM role ARN in the partition of `region`, for roles the operator names itself (the execution role). */
 export const iamRoleArn = (region: string, accountId: string, roleName: string) =>
   `arn:${partitionOfRegion(region)}:iam::${accountId}:role/${roleName}`;
+
+/** The load balancer's idle timeout (docs/reference.md §4): LangGraph streams runs for a long time. */
+export const LB_IDLE_TIMEOUT_SECONDS = 3600;
+/** The target group's health check path (the LangGraph server's /ok) and deregistration delay. */
+export const TG_HEALTH_CHECK_PATH = "/ok";
+export const TG_DEREGISTRATION_DELAY_SECONDS = 30;
+/** How long ECS ignores the target group's health checks of a new api task. */
+export const API_HEALTH_CHECK_GRACE_SECONDS = 120;

@@ -27,7 +27,7 @@ describe("byoc status", () => {
     const out = lines(r.stdout);
     expect(out.slice(0, 4)).toEqual(["Project:     steady", "Phase:       Ready", "Generation:  1 (observed 1)", "Revision:    1 DEPLOYED  agent:v1"]);
     expect(out).toContainEqual(expect.stringMatching(/^CONDITION +STATUS +REASON +MESSAGE$/));
-    for (const type of ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"]) {
+    for (const type of ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready"]) {
       expect(out).toContainEqual(expect.stringMatching(new RegExp(`^${type} +True +\\w+`)));
     }
     expect(out).toContainEqual(expect.stringMatching(/^KIND +NAME +PHASE +ATTEMPTS +LAST ERROR$/));

@@ -31,7 +31,7 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
     return s.phase === "Ready" && s;
   });
   expect(ready.conditions.map((c: any) => [c.type, c.status])).toEqual([
-    ["CredentialsValid", "True"], ["NetworkReady", "True"], ["SecretsReady", "True"], ["DatabaseReady", "True"], ["ServicesReady", "True"], ["Synced", "True"], ["Ready", "True"],
+    ["CredentialsValid", "True"], ["NetworkReady", "True"], ["SecretsReady", "True"], ["DatabaseReady", "True"], ["IngressReady", "True"], ["ServicesReady", "True"], ["Synced", "True"], ["Ready", "True"],
   ]);
   expect(ready.activeRevision).toEqual({ number: 1, image: image("v1"), status: "DEPLOYED" });
   expect(seen.has("DEPLOYING")).toBe(true);
@@ -64,7 +64,11 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   const registrations = Object.entries(state.ecs.taskDefinitions).map(([family, revs]) => [family, revs.length]);
   expect(registrations.sort()).toEqual([["lg-demo-api", 1], ["lg-demo-queue", 1], ["lg-demo-redis", 1]]);
   expect(Object.values(state.ecs.clusters).filter((c) => c.status === "ACTIVE")).toHaveLength(1);
-  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered").map((e) => `${e.reason} ${e.resource}`);
+  expect(Object.values(state.elb.loadBalancers).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo"]);
+  expect(Object.values(state.elb.targetGroups).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo"]);
+  expect(Object.values(state.elb.listeners).map((l) => l.port)).toEqual([80]);
+  // Several kinds share a name (the DB, the load balancer and the target group are all lg-demo): the message tells them apart.
+  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered").map((e) => `${e.reason} ${e.message}`);
   expect(creations.length).toBeGreaterThan(0);
   expect(creations.filter((c, i) => creations.indexOf(c) !== i)).toEqual([]);
 });
