@@ -1,5 +1,5 @@
 // One reconcile pass over one project: the steps of docs/reference.md §5 in order (credentials → network → secrets
-// → database → cluster/log group → revision → task definitions → services → rollout → health), or the
+// → database → cluster/log group → ingress → revision → task definitions → services → rollout → target health → health), or the
 // deletion steps. `creation` and `deletion` are the wiring: each step gets what earlier steps provided,
 // so the compiler checks every input. Each step plans, then its actions are applied (or, for a dry run,
 // only listed). The pass stops at the first step that is not done; the engine turns the step outcomes
@@ -17,6 +17,8 @@ import { credentials } from "./credentials.js";
 import { database, databaseDeletion } from "./database.js";
 import { discovery, discoveryDeletion } from "./discovery.js";
 import { health } from "./health.js";
+import { ingress, ingressDeletion } from "./ingress.js";
+import { ingressHealth } from "./ingressHealth.js";
 import { logGroup } from "./logGroup.js";
 import { network } from "./network.js";
 import { revision } from "./revision.js";
@@ -39,14 +41,16 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
   const postgres = await run(secretEndpoint, ctx, { postgres: secret.postgres, endpoint: db.endpoint });
   await run(cluster, ctx, {});
   await run(logGroup, ctx, {});
+  const lb = await run(ingress, ctx, { network: net });
   const rev = await run(revision, ctx, {});
   const tds = await run(taskDefinitions, ctx, { network: net, secrets: secret, target: rev.target, running: rev.running });
   const registry = await run(discovery, ctx, { network: net });
   const svcs = await run(services, ctx, {
-    network: net, taskDefinitions: tds, target: rev.target, running: rev.running,
+    network: net, taskDefinitions: tds, target: rev.target, running: rev.running, ingress: lb,
     secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt), registry, licensed: secret.env.licensed,
   });
   await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
+  await run(ingressHealth, ctx, { ingress: lb });
   await run(health, ctx, {});
 }
 
@@ -55,6 +59,7 @@ export async function deletion(base: BaseContext, run: RunStep): Promise<void> {
   const aws = await run(credentials, base, {});
   const ctx: PassContext = { ...base, aws };
   const net = await run(network, ctx, {});
+  await run(ingressDeletion, ctx, {});
   await run(servicesDeletion, ctx, {});
   await run(discoveryDeletion, ctx, { network: net });
   await run(taskDefinitionsDeletion, ctx, {});

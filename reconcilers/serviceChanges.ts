@@ -2,7 +2,7 @@
 // the changes to make and the step's outcome. Pure (no AWS, no clock, no cache), so every case is a row
 // in test/reconcilers/services.decide.test.ts; services.ts observes and applies.
 import type { Service } from "@aws-sdk/client-ecs";
-import type { ServiceRole } from "../src/cloud/names.js";
+import { API_HEALTH_CHECK_GRACE_SECONDS, CONTAINER_PORT, type ServiceRole } from "../src/cloud/names.js";
 import type { ResourceObservation, Revision } from "../src/model/project.js";
 import { done, requeue, type Change, type FieldDiff, type Outcome } from "./contract.js";
 import type { RedisRegistry } from "./discovery.js";
@@ -31,6 +31,8 @@ export interface ServicesWant {
   healGraceMs: number;
   /** The Cloud Map service the redis service registers with (discovery.ts). */
   redisRegistry: RedisRegistry;
+  /** The target group the api registers with (the ingress step's; undefined in a dry run that creates it). */
+  targetGroupArn: string | undefined;
   pollMs: number;
   resyncMs: number;
   now: number;
@@ -39,7 +41,7 @@ export interface ServicesWant {
 type ServiceOp =
   | { op: "create"; role: ServiceRole; recreate: boolean }
   | { op: "adopt"; arn: string }
-  | { op: "update"; role: ServiceRole }
+  | { op: "update"; role: ServiceRole; attach: boolean }
   | { op: "redeploy"; arn: string; healed: boolean }
   | { op: "tag"; arn: string; tags: TagMap };
 export type ServiceChange = Change & ServiceOp;
@@ -60,6 +62,21 @@ function serviceDiffs(s: Service, role: ServiceRole, want: ServicesWant): FieldD
   const cb = s.deploymentConfiguration?.deploymentCircuitBreaker;
   if (!cb?.enable || !cb.rollback) diffs.push({ field: "deploymentCircuitBreaker", actual: JSON.stringify(cb ?? null), desired: JSON.stringify({ enable: true, rollback: true }) });
   if (role === "redis") diffs.push(...redisDiffs(s, want.redisRegistry));
+  if (role === "api") diffs.push(...loadBalancerDiffs(s, want.targetGroupArn));
+  return diffs;
+}
+
+/** The api's registration with the target group (docs/reference.md §4) and its health-check grace. */
+export const apiLoadBalancers = (targetGroupArn: string) => [{ targetGroupArn, containerName: "api", containerPort: CONTAINER_PORT }];
+
+function loadBalancerDiffs(s: Service, targetGroupArn: string | undefined): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  const seen = (s.loadBalancers ?? []).map((l) => `${short(l.targetGroupArn ?? "")}:${l.containerName}:${l.containerPort}`).join(",") || "(none)";
+  const desired = targetGroupArn ? `${short(targetGroupArn)}:api:${CONTAINER_PORT}` : "(the target group this pass creates):api:8000";
+  if (seen !== desired) diffs.push({ field: "loadBalancers", actual: seen, desired });
+  if (s.healthCheckGracePeriodSeconds !== API_HEALTH_CHECK_GRACE_SECONDS) {
+    diffs.push({ field: "healthCheckGracePeriodSeconds", actual: String(s.healthCheckGracePeriodSeconds ?? "(none)"), desired: String(API_HEALTH_CHECK_GRACE_SECONDS) });
+  }
   return diffs;
 }
 
@@ -97,7 +114,7 @@ function redisRunning(seen: ServiceSeen[], want: ServicesWant): boolean {
 function updateChange(s: Service, name: string, role: ServiceRole, diffs: FieldDiff[], target: Revision | undefined): ServiceChange {
   const rollout = role !== "redis" && target?.status === "QUEUED" && diffs.some((d) => d.field === "taskDefinition") ? target : undefined;
   return {
-    op: "update", role, verb: "update", kind: "Service", resource: name, diffs,
+    op: "update", role, attach: diffs.some((d) => d.field === "loadBalancers" || d.field === "healthCheckGracePeriodSeconds"), verb: "update", kind: "Service", resource: name, diffs,
     reason: rollout ? `roll out revision ${rollout.number}` : "managed fields differ",
     event: rollout
       ? { type: "Normal", reason: "Deploying", message: `ECS service ${name}: deploying revision ${rollout.number} (${arrows(diffs)})`, resource: name }

@@ -10,14 +10,15 @@
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UpdateServiceCommand, type Service } from "@aws-sdk/client-ecs";
 import { batched, type BatchRead } from "../src/cloud/batch.js";
 import { awsErrorCode } from "../src/cloud/errors.js";
-import { CLUSTER_NAME, projectNames, SERVICE_ROLES, type ServiceRole } from "../src/cloud/names.js";
+import { API_HEALTH_CHECK_GRACE_SECONDS, CLUSTER_NAME, projectNames, SERVICE_ROLES, type ServiceRole } from "../src/cloud/names.js";
 import { LICENSE_SECRET_NAMES, type Revision } from "../src/model/project.js";
 import { clusterCacheKey } from "./cluster.js";
 import { act, blocked, done, halt, proceed, requeue, tolerate, type Action, type NoInput, type PassContext, type Step } from "./contract.js";
+import type { Ingress } from "./ingress.js";
 import type { Network } from "./network.js";
 import { fromTagList, ownershipOf, projectTags, toLowerKeyValue } from "./ownership.js";
 import type { RedisRegistry } from "./discovery.js";
-import { decideServices, REDIS_DEPLOYMENT_PERCENTS, redisRegistries, type ServiceChange, type ServiceSeen } from "./serviceChanges.js";
+import { apiLoadBalancers, decideServices, REDIS_DEPLOYMENT_PERCENTS, redisRegistries, type ServiceChange, type ServiceSeen } from "./serviceChanges.js";
 import type { TaskDefinitions } from "./taskDefinitions.js";
 
 export type ServicesByRole = Map<ServiceRole, Service>;
@@ -73,6 +74,7 @@ export interface ServicesInput {
   taskDefinitions: TaskDefinitions;
   target: Revision | undefined;
   running: RunningServices;
+  ingress: Pick<Ingress, "targetGroupArn">;
   /** When a secret value the containers read last changed (epoch ms; Infinity: written by this pass). */
   secretsChangedAt: number;
   /** The Cloud Map service redis registers with. */
@@ -91,9 +93,16 @@ function belowSince(ctx: PassContext, s: Service): number | undefined {
   return since;
 }
 
+/** The api is registered with the ingress step's target group (with the grace its health checks need). */
+function registration(role: ServiceRole, targetGroupArn: string | undefined) {
+  if (role !== "api" || !targetGroupArn) return {};
+  return { loadBalancers: apiLoadBalancers(targetGroupArn), healthCheckGracePeriodSeconds: API_HEALTH_CHECK_GRACE_SECONDS };
+}
+
 function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action {
   const { ecs } = ctx.aws;
   const name = c.resource;
+  const tg = input.ingress.targetGroupArn;
   return act(c, async () => {
     switch (c.op) {
       case "create": {
@@ -108,7 +117,7 @@ function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action
             launchType: "FARGATE", clientToken: token.replace(/-/g, "").slice(0, 32), deploymentConfiguration: deploymentConfigurationOf(c.role),
             ...(c.role === "redis" && redisRegistries(input.registry)?.length ? { serviceRegistries: redisRegistries(input.registry) } : {}),
             networkConfiguration: { awsvpcConfiguration: { subnets: input.network.privateSubnets, securityGroups: [input.network.serviceSg], assignPublicIp: "DISABLED" } },
-            propagateTags: "SERVICE", enableECSManagedTags: true, tags: toLowerKeyValue(projectTags(ctx)),
+            propagateTags: "SERVICE", enableECSManagedTags: true, tags: toLowerKeyValue(projectTags(ctx)), ...registration(c.role, tg),
           }));
         } catch (err) {
           // ECS's only answer for "an ACTIVE service of this name exists, created with another token" is
@@ -128,6 +137,7 @@ function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action
         await ecs.send(new UpdateServiceCommand({
           cluster: CLUSTER_NAME, service: name, taskDefinition: td, desiredCount: desiredCount(ctx, c.role), deploymentConfiguration: deploymentConfigurationOf(c.role),
           ...(registries ? { serviceRegistries: registries } : {}),
+          ...(c.attach ? registration(c.role, tg) : {}),
         }));
         return;
       }
@@ -155,7 +165,8 @@ export const services: Step<ServicesInput, ServicesByRole> = {
     const d = decideServices(seen, {
       projectId: ctx.project.id, tags: projectTags(ctx), desiredCount: (role) => desiredCount(ctx, role), taskDefinitions: input.taskDefinitions,
       target: input.target, secretsChangedAt: input.secretsChangedAt, ranBefore: ctx.project.revisions.some((r) => r.status === "DEPLOYED"),
-      healGraceMs: ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS, redisRegistry: input.registry, pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, now: Date.now(),
+      healGraceMs: ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS, redisRegistry: input.registry, targetGroupArn: input.ingress.targetGroupArn,
+      pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, now: Date.now(),
     });
     const actions = d.changes.map((c) => apply(ctx, input, c));
     if (d.after.kind !== "done") return halt(actions, d.after, { observations: d.observations });

@@ -1,7 +1,7 @@
 // Rows → the JSON shapes of docs/reference.md §7. Secret values never pass through here: only their names.
 import type { ProjectRow, RevisionRow } from "../store/projects.js";
 import type { conditions, events, resourceStatus } from "../store/schema.js";
-import { replicasRun, resourcesOfRow } from "../model/project.js";
+import { CONDITION_TYPES, replicasRun, resourcesOfRow } from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import { badRequest } from "./problem.js";
 
@@ -31,9 +31,7 @@ export function statusView(p: Pick<ProjectRow, "phase" | "generation" | "observe
   newestRevision?: RevisionRow;
   activeRevision?: RevisionRow;
 }) {
-  const order = [
-    "CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready",
-  ];
+  const order: readonly string[] = CONDITION_TYPES;
   return {
     phase: p.phase, generation: p.generation, observedGeneration: p.observedGeneration,
     conditions: [...s.conditions].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type)).map((c) => ({

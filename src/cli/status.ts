@@ -35,7 +35,9 @@ export function statusText(name: string, s: StatusView): string {
 
 /** One line for a log or a pipe: when, what phase, and what it is waiting on. */
 export function statusLine(name: string, s: StatusView, now = new Date()): string {
-  const waiting = s.conditions.find((c) => c.status !== "True" && c.type !== "Ready");
+  // The condition that says why: a False one (a later condition may be Unknown, waiting for it) before an Unknown one.
+  const notTrue = s.conditions.filter((c) => c.status !== "True" && c.type !== "Ready");
+  const waiting = notTrue.find((c) => c.status === "False") ?? notTrue[0];
   const why = s.conditions.length === 0 ? "not reconciled yet"
     : waiting ? `${waiting.type}=${waiting.status} ${waiting.reason}: ${waiting.message}` : "all conditions True";
   const r = s.latestRevision ?? s.activeRevision;

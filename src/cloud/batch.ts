@@ -5,7 +5,7 @@
 // Each pass still reads AWS afresh: a batch only ever joins requests made within `windowMs` of each
 // other, and a batch's answer is split back so that every caller sees what its own call would have said.
 import {
-  DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, type LoadBalancer, type TargetGroup,
+  DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, type LoadBalancer, type Tag, type TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DescribeScalableTargetsCommand, type ScalableTarget } from "@aws-sdk/client-application-auto-scaling";
 import type { AwsClients } from "./clients.js";
@@ -87,6 +87,18 @@ export const targetGroupsRead: BatchRead<string, TargetGroup | undefined> = {
     const out = await aws.elb.send(new DescribeTargetGroupsCommand({ Names: some }));
     return (out.TargetGroups ?? []).map((tg) => [tg.TargetGroupName!, tg] as const);
   }),
+};
+
+/** The tags of a project's load balancer and target group (their ARNs), 20 ARNs a call. */
+export const elbTagsRead: BatchRead<string[], Map<string, Tag[]>> = {
+  key: "elbv2:DescribeTags",
+  capacity: 20,
+  weight: (arns) => arns.length,
+  async run(aws, lists) {
+    const out = await aws.elb.send(new DescribeTagsCommand({ ResourceArns: [...new Set(lists.flat())] }));
+    const byArn = new Map((out.TagDescriptions ?? []).map((d) => [d.ResourceArn!, d.Tags ?? []] as const));
+    return lists.map((arns) => new Map(arns.map((a) => [a, byArn.get(a) ?? []] as const)));
+  },
 };
 
 /** A project's scalable targets (its api and queue resource ids); 50 resource ids a call, missing ones are simply absent. */

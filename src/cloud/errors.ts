@@ -44,6 +44,9 @@ const PERMANENT = new Set([
  */
 const PERMANENT_FOR: Record<string, ReadonlySet<string>> = {
   "ecs:RegisterTaskDefinition": new Set(["ClientException", "InvalidParameterException"]),
+  // A certificate ACM does not know, or one of another account or region: the spec must change.
+  "elasticloadbalancing:CreateListener": new Set(["CertificateNotFound", "CertificateNotFoundException"]),
+  "elasticloadbalancing:ModifyListener": new Set(["CertificateNotFound", "CertificateNotFoundException"]),
 };
 
 export const operationOf = (err: unknown): string | undefined => (err as { $operation?: string })?.$operation;

@@ -135,3 +135,11 @@ export function parseCertificateArn(arn: string): CertificateArn | undefined {
  * create, or upgrade to. An engine version is `<major>` or `<major>.<minor>`.
  */
 export const POSTGRES_MAJOR_VERSIONS = ["14", "15", "16", "17", "18"] as const;
+
+/** The load balancer's idle timeout (docs/reference.md §4): LangGraph streams runs for a long time. */
+export const LB_IDLE_TIMEOUT_SECONDS = 3600;
+/** The target group's health check path (the LangGraph server's /ok) and deregistration delay. */
+export const TG_HEALTH_CHECK_PATH = "/ok";
+export const TG_DEREGISTRATION_DELAY_SECONDS = 30;
+/** How long ECS ignores the target group's health checks of a new api task. */
+export const API_HEALTH_CHECK_GRACE_SECONDS = 120;

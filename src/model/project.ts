@@ -24,7 +24,7 @@ export interface IngressSpec { visibility: "public" | "internal"; certificateArn
 export type DeletionPolicy = "snapshot" | "delete" | "retain";
 export type Phase = "Provisioning" | "Ready" | "Degraded" | "Deleting" | "Failed";
 export type RevisionStatus = "QUEUED" | "DEPLOYING" | "DEPLOYED" | "DEPLOY_FAILED" | "SKIPPED" | "INTERRUPTED";
-export const CONDITION_TYPES = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"] as const;
+export const CONDITION_TYPES = ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready"] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = "True" | "False" | "Unknown";
 

@@ -32,7 +32,7 @@ describe("byoc status", () => {
     // Whether the sandbox's load balancer exists yet depends on the ingress step; either way the line says.
     expect(out[4]).toMatch(/^URL: {9}(none yet \(the load balancer does not exist yet\)|https?:\/\/\S+)$/);
     expect(out).toContainEqual(expect.stringMatching(/^CONDITION +STATUS +REASON +MESSAGE$/));
-    for (const type of ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "ServicesReady", "Synced", "Ready"]) {
+    for (const type of ["CredentialsValid", "NetworkReady", "SecretsReady", "DatabaseReady", "IngressReady", "ServicesReady", "Synced", "Ready"]) {
       expect(out).toContainEqual(expect.stringMatching(new RegExp(`^${type} +True +\\w+`)));
     }
     expect(out).toContainEqual(expect.stringMatching(/^KIND +NAME +PHASE +ATTEMPTS +LAST ERROR$/));

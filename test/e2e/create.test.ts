@@ -31,7 +31,7 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
     return s.phase === "Ready" && s;
   });
   expect(ready.conditions.map((c: any) => [c.type, c.status])).toEqual([
-    ["CredentialsValid", "True"], ["NetworkReady", "True"], ["SecretsReady", "True"], ["DatabaseReady", "True"], ["ServicesReady", "True"], ["Synced", "True"], ["Ready", "True"],
+    ["CredentialsValid", "True"], ["NetworkReady", "True"], ["SecretsReady", "True"], ["DatabaseReady", "True"], ["IngressReady", "True"], ["ServicesReady", "True"], ["Synced", "True"], ["Ready", "True"],
   ]);
   expect(ready.activeRevision).toEqual({ number: 1, image: image("v1"), status: "DEPLOYED" });
   expect(seen.has("DEPLOYING")).toBe(true);
@@ -65,9 +65,12 @@ test("create → Provisioning → Ready; revision QUEUED → DEPLOYING → DEPLO
   expect(registrations.sort()).toEqual([["lg-demo-api", 1], ["lg-demo-queue", 1], ["lg-demo-redis", 1]]);
   expect(Object.values(state.ecs.clusters).filter((c) => c.status === "ACTIVE")).toHaveLength(1);
   expect(Object.values(state.cloudmap.services).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo-redis"]);
-  // The ECS service and the Cloud Map service of the Redis share a name: an event's message says which kind it is.
-  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered")
-    .map((e) => `${e.reason} ${e.resource} ${e.message.includes("Cloud Map") ? "CloudMap" : ""}`);
+  expect(Object.values(state.elb.loadBalancers).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo"]);
+  expect(Object.values(state.elb.targetGroups).filter((x) => mine(x.tags)).map((x) => x.name)).toEqual(["lg-demo"]);
+  expect(Object.values(state.elb.listeners).map((l) => l.port)).toEqual([80]);
+  // Several kinds share a name (the DB, the load balancer and the target group are all lg-demo; the Redis's ECS
+  // and Cloud Map services lg-demo-redis): the message tells them apart.
+  const creations = (await t.events("demo")).filter((e) => e.reason === "Created" || e.reason === "Registered").map((e) => `${e.reason} ${e.message}`);
   expect(creations.length).toBeGreaterThan(0);
   expect(creations.filter((c, i) => creations.indexOf(c) !== i)).toEqual([]);
 });

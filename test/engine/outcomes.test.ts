@@ -8,7 +8,8 @@ import { blocked } from "../../reconcilers/contract.js";
 const ok = (kind: string, condition: StepResult["condition"]): StepResult => ({ kind, condition, durationMs: 1, outcome: { kind: "done", reason: "Ok", message: "ok" } });
 const allDone: StepResult[] = [
   ok("Credentials", "CredentialsValid"), ok("Network", "NetworkReady"), ok("Secret", "SecretsReady"), ok("DBInstance", "DatabaseReady"),
-  ok("Cluster", "ServicesReady"), ok("Service", "ServicesReady"), ok("Rollout", "ServicesReady"),
+  ok("Cluster", "ServicesReady"), ok("LoadBalancer", "IngressReady"), ok("Service", "ServicesReady"), ok("Rollout", "ServicesReady"),
+  ok("TargetGroup", "IngressReady"),
 ];
 /** A pass that ran on its account's resync slot. */
 const onSlot = accountResync(60_000, "111122223333", 0);
@@ -22,7 +23,7 @@ describe("settle", () => {
       steps: allDone,
       want: (s) => {
         expect(s.phase).toBe("Ready");
-        expect(s.conditions.map((c) => c.status)).toEqual(Array(7).fill("True"));
+        expect(s.conditions.map((c) => c.status)).toEqual(Array(8).fill("True"));
         expect(s.schedule).toEqual({ op: "resync", afterMs: 60_000, outcome: "success" });
       },
     },

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateAccessKeyCommand, CreateUserCommand, DeleteRolePolicyCommand, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import { projectNames } from "../../src/cloud/names.js";
+import { OPERATOR_INLINE_POLICY_NAME, projectNames } from "../../src/cloud/names.js";
 import { MOTO_ACCOUNT, OPERATOR_ROLE_NAME, type Moto } from "../support/moto.js";
 import * as view from "./aws-view.js";
 import { condition, EXTERNAL_ID, image, sdkFor, startFileMoto, startWorld, waitFor, waitForConverged, waitForEvent, waitForPhase, type Sdk, type World } from "./world.js";
@@ -99,18 +99,35 @@ describe("IAM enforcement", () => {
     expect(condition(s, "CredentialsValid").status).toBe("True");
   });
 
-  test("with the five managed policies and the module's inline policy the project gets to Ready; retention is reported, not required", async () => {
-    // None of the managed policies grants logs:PutRetentionPolicy (docs/aws-fidelity.md): the log group
-    // is still created and used, and a Warning says retention is not managed.
+  test("a role that lacks the load balancer calls: IngressReady names the denied call, nothing loops", async () => {
+    // The managed policies lack calls the ingress step needs (docs/reference.md §4), and on moto the inline
+    // policy's statements scoped to lg-* load balancers never match (moto-iam-resource-star in
+    // docs/aws-fidelity.md): the step stops at the first denied call, with AWS's code.
     await w.reconcile("wrongid");
-    await waitFor("ServicesReady past the log group", async () => {
+    const s = await waitFor("IngressReady=False AccessDenied", async () => {
       const st = await w.status("wrongid");
-      return ["LogGroupReady", "AwaitingRevision", "RolloutComplete", "ServicesInSync", "RollingOut"].includes(condition(st, "ServicesReady").reason) || condition(st, "ServicesReady").status === "True" ? st : undefined;
+      return condition(st, "IngressReady")?.reason === "AccessDenied" ? st : undefined;
     }, 30_000).catch(async (err) => {
       const st = await w.status("wrongid");
       throw new Error(`${err.message}: ${JSON.stringify(st.conditions.map((c: any) => `${c.type}=${c.status} ${c.reason}: ${c.message}`))}`);
     });
-    await waitForConverged(w, "wrongid");
+    expect(condition(s, "IngressReady").message).toMatch(/elasticloadbalancing:/);
+    expect(s.phase).toBe("Failed");
+  });
+
+  test("with the module's inline policy added the project gets to Ready", async () => {
+    // moto checks every request against Resource "*" (docs/aws-fidelity.md), so a statement scoped to
+    // lg-* load balancers never matches there: the policy's actions are proved complete with its
+    // resources widened; the patterns' shape (lg-* names) is checked in test/deploy/terraform.test.ts.
+    const policy = JSON.parse(readFileSync("deploy/iam/operator-role-inline-policy.json", "utf8"));
+    for (const st of policy.Statement) st.Resource = "*";
+    await w.aws.iam.send(new PutRolePolicyCommand({ RoleName: OPERATOR_ROLE_NAME, PolicyName: OPERATOR_INLINE_POLICY_NAME, PolicyDocument: JSON.stringify(policy) }));
+    await w.reconcile("wrongid");
+    await waitForConverged(w, "wrongid", 45_000);
+  });
+
+  test("without logs:PutRetentionPolicy (a customer who left it out of the inline policy) the log group is still used, and a Warning says so", async () => {
+    // None of the managed policies grants logs:PutRetentionPolicy (docs/aws-fidelity.md).
     const e = await waitForEvent(w, "wrongid", "RetentionNotManaged warning", (x) => x.reason === "RetentionNotManaged");
     expect(e.message).toContain("logs:PutRetentionPolicy");
   });

@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => { await store.sql.end(); await drop(); });
 
 describe("passes of one account that run together", () => {
-  test("share one listing, one value read, one DB read and DescribeServices of 10 services, and each sees what it would alone", async () => {
+  test("share one listing, at most one value read, one DB read and DescribeServices of 10 services, and each sees what it would alone", async () => {
     sandbox.calls.reset();
     const together = await Promise.all(mine.map(pass));
     // One value read, shared: the pass that made each project Ready wrote its postgres secret's endpoint

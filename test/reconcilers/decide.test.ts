@@ -160,11 +160,13 @@ describe("task definitions", () => {
   });
 });
 
+const TG = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/lg-p/0123456789abcdef";
+
 describe("services", () => {
   const td = { api: { family: "lg-p-api", arn: "arn:td/lg-p-api:2" }, queue: { family: "lg-p-queue", arn: "arn:td/lg-p-queue:2" }, redis: { family: "lg-p-redis", arn: "arn:td/lg-p-redis:1" } };
   const want: ServicesWant = {
     projectId: PID, tags: OURS, desiredCount: () => 1, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0, ranBefore: true,
-    healGraceMs: 60_000, redisRegistry: { arn: "arn:sd/srv-1", detach: false }, pollMs: 1000, resyncMs: 60_000, now: 1_000_000,
+    healGraceMs: 60_000, redisRegistry: { arn: "arn:sd/srv-1", detach: false }, pollMs: 1000, resyncMs: 60_000, now: 1_000_000, targetGroupArn: TG,
   };
   const redisExtra = (role: string): Partial<Service> => (role === "redis" ? {
     deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 100, minimumHealthyPercent: 0 },
@@ -173,7 +175,9 @@ describe("services", () => {
   const svc = (role: "api" | "queue" | "redis", extra: Partial<Service> = {}): Service => ({
     serviceName: `lg-p-${role}`, serviceArn: `arn:svc/lg-p-${role}`, status: "ACTIVE", taskDefinition: td[role].arn, desiredCount: 1, runningCount: 1,
     deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } }, tags: Object.entries(OURS).map(([key, value]) => ({ key, value })),
-    deployments: [{ status: "PRIMARY", rolloutState: "COMPLETED", createdAt: new Date(500_000), taskDefinition: td[role].arn }], ...redisExtra(role), ...extra,
+    deployments: [{ status: "PRIMARY", rolloutState: "COMPLETED", createdAt: new Date(500_000), taskDefinition: td[role].arn }], ...redisExtra(role),
+    ...(role === "api" ? { loadBalancers: [{ targetGroupArn: TG, containerName: "api", containerPort: 8000 }], healthCheckGracePeriodSeconds: 120 } : {}),
+    ...extra,
   });
   const seenOf = (services: Partial<Record<"api" | "queue" | "redis", Service>>, extra: Partial<ServiceSeen> = {}): ServiceSeen[] =>
     (["api", "queue", "redis"] as const).map((role) => ({ role, name: `lg-p-${role}`, service: services[role], interrupted: false, belowSince: undefined, ...extra }));
