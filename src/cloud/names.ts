@@ -20,6 +20,13 @@ export const LISTENER_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** The port every LangGraph container serves on; the target group and LB SG → service SG rule use it. */
 export const CONTAINER_PORT = 8000;
 
+/** Target tracking of an autoscaled service (docs/reference.md §4, scalable targets): 75 % CPU and memory. */
+export const SCALING_TARGET_VALUE = 75;
+export const SCALE_OUT_COOLDOWN_S = 60;
+export const SCALE_IN_COOLDOWN_S = 1800;
+export const SCALING_METRICS = { cpu: "ECSServiceAverageCPUUtilization", memory: "ECSServiceAverageMemoryUtilization" } as const;
+export const ECS_SCALABLE_DIMENSION = "ecs:service:DesiredCount";
+
 export const TAG_ENABLED = "langgraph-cloud-enabled";
 export const TAG_PRIVATE = "langgraph-cloud-private";
 /** Every resource we create carries `langgraph-cloud=<project>`; the execution role may only read secrets with it. */

@@ -160,7 +160,7 @@ describe("task definitions", () => {
 describe("services", () => {
   const td = { api: { family: "lg-p-api", arn: "arn:td/lg-p-api:2" }, queue: { family: "lg-p-queue", arn: "arn:td/lg-p-queue:2" }, redis: { family: "lg-p-redis", arn: "arn:td/lg-p-redis:1" } };
   const want: ServicesWant = {
-    projectId: PID, tags: OURS, desiredCount: () => 1, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0, ranBefore: true,
+    projectId: PID, tags: OURS, desiredCount: () => 1, desiredRange: () => undefined, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0, ranBefore: true,
     healGraceMs: 60_000, pollMs: 1000, resyncMs: 60_000, now: 1_000_000,
   };
   const svc = (role: "api" | "queue" | "redis", extra: Partial<Service> = {}): Service => ({
@@ -185,6 +185,21 @@ describe("services", () => {
     const d = decideServices(seen, w);
     expect(verbs(d.changes)).toEqual(changes);
     expect(d.after.kind).toBe(after);
+  });
+  const scaled: ServicesWant = { ...want, desiredRange: (role) => (role === "queue" ? { min: 1, max: 5 } : undefined) };
+  const counts = (d: ReturnType<typeof decideServices>) =>
+    d.changes.map((c) => `${c.verb} ${c.resource} ${c.op === "update" ? c.desiredCount : ""} ${(c.diffs ?? []).map((x) => `${x.field} ${x.actual}→${x.desired}`)}`.trim());
+  test.each([
+    { reason: "autoscaled, the autoscaler set 3 of [1, 5] → not drift", queue: svc("queue", { desiredCount: 3 }), w: scaled, want: [] },
+    { reason: "autoscaled, 7 is above [1, 5] → brought back to 5", queue: svc("queue", { desiredCount: 7 }), w: scaled, want: ["update lg-p-queue 5 desiredCount 7→5"] },
+    { reason: "autoscaled, 0 is below [1, 5] → brought back to 1", queue: svc("queue", { desiredCount: 0 }), w: scaled, want: ["update lg-p-queue 1 desiredCount 0→1"] },
+    {
+      reason: "autoscaled at 4, a new task definition → UpdateService without desiredCount", w: { ...scaled, target: rev(3, "QUEUED") },
+      queue: svc("queue", { desiredCount: 4, taskDefinition: "arn:td/lg-p-queue:1" }), want: ["update lg-p-queue undefined taskDefinition lg-p-queue:1→lg-p-queue:2"],
+    },
+    { reason: "fixed count, 3 instead of 1 → set to 1 (as before)", queue: svc("queue", { desiredCount: 3 }), w: want, want: ["update lg-p-queue 1 desiredCount 3→1"] },
+  ])("$reason", ({ queue, w, want: expected }) => {
+    expect(counts(decideServices(seenOf({ ...all, queue }), w))).toEqual(expected);
   });
   test("a registration made by this pass in a dry run: the diff names the family, never an ARN", () => {
     const d = decideServices(seenOf(all), { ...want, target: rev(3, "QUEUED"), taskDefinitions: { ...td, api: { family: "lg-p-api", arn: undefined } } });
