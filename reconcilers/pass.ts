@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Cloud } from "../src/cloud/clients.js";
 import { errorMessage, rootAwsError, awsErrorCode } from "../src/cloud/errors.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
+import { autoscaling, autoscalingDeletion } from "./autoscaling.js";
 import { cluster } from "./cluster.js";
 import {
   failed, StepFailure, type Action, type BaseContext, type FieldDiff, type Intents, type Outcome, type PassCache, type PassContext,
@@ -44,6 +45,7 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
     network: net, taskDefinitions: tds, target: rev.target, running: rev.running,
     secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt),
   });
+  await run(autoscaling, ctx, { services: svcs });
   await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
   await run(health, ctx, {});
 }
@@ -53,6 +55,7 @@ export async function deletion(base: BaseContext, run: RunStep): Promise<void> {
   const aws = await run(credentials, base, {});
   const ctx: PassContext = { ...base, aws };
   await run(network, ctx, {});
+  await run(autoscalingDeletion, ctx, {});
   await run(servicesDeletion, ctx, {});
   await run(taskDefinitionsDeletion, ctx, {});
   await run(databaseDeletion, ctx, {});
