@@ -46,7 +46,7 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
     secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt),
   });
   await run(autoscaling, ctx, { services: svcs });
-  await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
+  await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs, postgres: secret.postgres });
   await run(health, ctx, {});
 }
 
