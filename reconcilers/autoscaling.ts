@@ -13,6 +13,7 @@ import {
   PutScalingPolicyCommand, RegisterScalableTargetCommand, TagResourceCommand, type ScalingPolicy,
 } from "@aws-sdk/client-application-auto-scaling";
 import { batched, scalableTargetsRead, type BatchRead } from "../src/cloud/batch.js";
+import { awsErrorCode, classifyFailure, rootAwsError } from "../src/cloud/errors.js";
 import { ECS_SCALABLE_DIMENSION, projectNames } from "../src/cloud/names.js";
 import {
   act, done, halt, mutableFactTtlMs, proceed, tolerate, type Action, type NoInput, type PassContext, type Step,
@@ -50,11 +51,21 @@ const scalingPoliciesRead: BatchRead<string[], ScalingPolicy[]> = {
 
 const policyNames = (p: string) => SCALED_ROLES.flatMap((r) => [projectNames(p).scalingPolicy(r, "cpu"), projectNames(p).scalingPolicy(r, "memory")]);
 
-/** A target's tags: its ARN never changes hands, so they are kept as a fact that changes out of band. */
-async function targetTags(ctx: PassContext, arn: string): Promise<TagMap> {
+/**
+ * A target's tags, kept as a fact that changes out of band. Unreadable (a role without
+ * ListTagsForResource; moto, which does not implement it: docs/aws-fidelity.md) → undefined, and the
+ * target goes with our service, whose ownership the services step checked. Throttling still fails the pass.
+ */
+async function targetTags(ctx: PassContext, arn: string): Promise<TagMap | undefined> {
   return ctx.cache.shared(`aas-tags|${arn}`, mutableFactTtlMs(ctx), async () => {
-    const out = await ctx.aws.autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
-    return out.Tags ?? {};
+    try {
+      const out = await ctx.aws.autoscaling.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+      return out.Tags ?? {};
+    } catch (err) {
+      if (classifyFailure(rootAwsError(err)) === "throttle") throw err;
+      ctx.log.debug({ arn, code: awsErrorCode(err) }, "scalable target tags unreadable; it goes with its service");
+      return undefined;
+    }
   });
 }
 

@@ -19,7 +19,7 @@ export interface ScalingSeen {
   role: ScaledRole;
   resourceId: string;
   target: ScalableTarget | undefined;
-  /** The target's tags (undefined when there is no target). */
+  /** The target's tags (undefined when there is no target, or it has no ARN to read them by). */
   tags: TagMap | undefined;
   /** The project's policies on this target (by our names). */
   policies: ScalingPolicy[];
@@ -129,7 +129,9 @@ export function decideScaling(seen: ScalingSeen[], want: ScalingWant): ScalingDe
   const observations: ResourceObservation[] = [];
   const scaling: string[] = [];
   for (const x of seen) {
-    const ours = !!x.target && ownershipOf(x.tags ?? {}, want.projectId) === "ours";
+    // A target is our service's scaling: its tags are checked when AWS names it by an ARN (tags undefined
+    // only when it does not, as moto's targets; docs/aws-fidelity.md), else it goes with the service.
+    const ours = !!x.target && (x.tags === undefined || ownershipOf(x.tags, want.projectId) === "ours");
     if (!x.range || want.deleting) {
       // A target without our tag is someone else's: never deregistered by us.
       if (ours) changes.push(...removal(x, want.deleting ? "project deleted" : "the service no longer autoscales"));
@@ -138,7 +140,8 @@ export function decideScaling(seen: ScalingSeen[], want: ScalingWant): ScalingDe
     if (!x.serviceActive) continue;
     if (x.target && !ours) return { changes: [], after: conflict(`scalable target ${x.resourceId}`, x.tags ?? {}, want.resyncMs), observations };
     changes.push(...registration(x, x.range), ...policyChanges(x));
-    const missing = x.target ? missingTags(x.tags ?? {}, want.tags) : {};
+    // Tags that cannot be read are not repaired blind.
+    const missing = x.target && x.tags ? missingTags(x.tags, want.tags) : {};
     if (Object.keys(missing).length && x.target?.ScalableTargetARN) {
       const t = tagChange("ScalableTarget", `scalable target ${x.resourceId}`, x.resourceId, x.tags ?? {}, missing);
       changes.push({ op: "tag", arn: x.target.ScalableTargetARN, tags: missing, resourceId: x.resourceId, ...t });

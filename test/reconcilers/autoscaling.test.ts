@@ -46,6 +46,7 @@ describe("decide", () => {
     },
     { reason: "someone else's target on our service → Conflict, nothing changed", s: seen({ tags: {} }), w: want, want: [], after: "Conflict" },
     { reason: "someone else's target, not autoscaling → left alone", s: seen({ tags: {}, range: undefined }), w: want, want: [], after: "NotAutoscaled" },
+    { reason: "a target without an ARN (its tags unreadable) goes with our service → repaired", s: seen({ tags: undefined, target: { ...target, ScalableTargetARN: undefined, MaxCapacity: 9 } }), w: want, want: ["update ScalableTarget DriftRepaired MaxCapacity 9→5"], after: "ScalingInSync" },
     { reason: "a tag removed → tagged back", s: seen({ tags: { ...OURS, "langgraph-cloud": "x" } }), w: want, want: ["tag ScalableTarget DriftRepaired tags.langgraph-cloud x→p"], after: "ScalingInSync" },
   ])("$reason", ({ s, w, want: expected, after }) => {
     const d = decideScaling([s], w);
