@@ -49,7 +49,8 @@ const scalingPoliciesRead: BatchRead<string[], ScalingPolicy[]> = {
   },
 };
 
-const policyNames = (p: string) => SCALED_ROLES.flatMap((r) => [projectNames(p).scalingPolicy(r, "cpu"), projectNames(p).scalingPolicy(r, "memory")]);
+const policyNames = (p: string) =>
+  SCALED_ROLES.flatMap((r) => [projectNames(p).scalingPolicy(r, "cpu"), projectNames(p).scalingPolicy(r, "memory")]);
 
 /**
  * A target's tags, kept as a fact that changes out of band. Unreadable (a role without
@@ -98,7 +99,8 @@ function apply(ctx: PassContext, c: ScalingChange): Action {
         return;
       case "putPolicy":
         await autoscaling.send(new PutScalingPolicyCommand({
-          ...ref, PolicyName: c.policyName, PolicyType: "TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration: policyConfiguration(c.metric),
+          ...ref, PolicyName: c.policyName, PolicyType: "TargetTrackingScaling",
+          TargetTrackingScalingPolicyConfiguration: policyConfiguration(c.metric),
         }));
         return;
       case "deletePolicy":

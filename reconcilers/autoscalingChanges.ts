@@ -2,7 +2,9 @@
 // DescribeScalableTargets, DescribeScalingPolicies and ListTagsForResource said) and the range the
 // spec asks for, the changes and the outcome. Pure, so each case is a row in
 // test/reconcilers/autoscaling.test.ts; autoscaling.ts observes and applies.
-import type { ScalableTarget, ScalingPolicy, TargetTrackingScalingPolicyConfiguration } from "@aws-sdk/client-application-auto-scaling";
+import type {
+  ScalableTarget, ScalingPolicy, TargetTrackingScalingPolicyConfiguration,
+} from "@aws-sdk/client-application-auto-scaling";
 import {
   SCALE_IN_COOLDOWN_S, SCALE_OUT_COOLDOWN_S, SCALING_METRICS, SCALING_TARGET_VALUE,
 } from "../src/cloud/names.js";
@@ -57,7 +59,8 @@ function policyDiffs(p: ScalingPolicy, metric: Metric): FieldDiff[] {
   const pairs: Array<[string, unknown, unknown]> = [
     ["PolicyType", p.PolicyType, "TargetTrackingScaling"],
     ["TargetValue", got?.TargetValue, want.TargetValue],
-    ["PredefinedMetricType", got?.PredefinedMetricSpecification?.PredefinedMetricType, want.PredefinedMetricSpecification?.PredefinedMetricType],
+    ["PredefinedMetricType", got?.PredefinedMetricSpecification?.PredefinedMetricType,
+      want.PredefinedMetricSpecification?.PredefinedMetricType],
     ["ScaleOutCooldown", got?.ScaleOutCooldown, want.ScaleOutCooldown],
     ["ScaleInCooldown", got?.ScaleInCooldown, want.ScaleInCooldown],
     ["DisableScaleIn", got?.DisableScaleIn ?? false, false],
@@ -68,7 +71,8 @@ function policyDiffs(p: ScalingPolicy, metric: Metric): FieldDiff[] {
 function removal(x: ScalingSeen, why: string): ScalingChange[] {
   const { resourceId } = x;
   const policies: ScalingChange[] = x.policies.map((p) => ({
-    op: "deletePolicy", policyName: p.PolicyName!, resourceId, verb: "delete", kind: "ScalingPolicy", resource: p.PolicyName!, reason: why,
+    op: "deletePolicy", policyName: p.PolicyName!, resourceId,
+    verb: "delete", kind: "ScalingPolicy", resource: p.PolicyName!, reason: why,
     event: { type: "Normal", reason: "Deleted", message: `scaling policy ${p.PolicyName} deleted (${why})`, resource: p.PolicyName },
   }));
   return [...policies, {
