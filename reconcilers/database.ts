@@ -26,6 +26,21 @@ import { TAG_PASSWORD_APPLIED } from "./secretValues.js";
 
 /** States in which the instance cannot take a change yet (AWS is working on it). */
 const BUSY = new Set(["creating", "backing-up", "modifying", "rebooting", "starting", "stopping", "upgrading", "configuring-enhanced-monitoring", "storage-optimization", "renaming", "resetting-master-credentials", "maintenance"]);
+/**
+ * Busy but serving (docs/reference.md §5): RDS works on the instance while its endpoint answers, so the
+ * later steps go ahead; only a change to the instance itself waits for `available`.
+ */
+const USABLE = new Set(["backing-up", "modifying", "storage-optimization", "maintenance"]);
+const usable = (status: string) => USABLE.has(status) || status.startsWith("configuring-");
+const camel = (status: string) => status.split("-").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+const endpointOf = (db: DBInstance) => (db.Endpoint?.Address ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 } : undefined);
+
+/** The desired engine version ("16", or "16.4") names the running one ("16.4") when each of its parts matches. */
+export function engineMatches(actual: string, desired: string): boolean {
+  const a = actual.split(".");
+  return desired.split(".").every((part, i) => a[i] === part);
+}
+const major = (v: string) => v.split(".")[0];
 
 export interface DesiredDb {
   DBInstanceClass: string;
@@ -69,6 +84,8 @@ export function dbDiffs(actual: DBInstance, want: DesiredDb): { modify: FieldDif
   cmp("MultiAZ", actual.MultiAZ);
   cmp("BackupRetentionPeriod", actual.BackupRetentionPeriod);
   cmp("DeletionProtection", actual.DeletionProtection);
+  const engine = actual.PendingModifiedValues?.EngineVersion ?? actual.EngineVersion;
+  if (engine !== undefined && !engineMatches(engine, want.EngineVersion)) modify.push({ field: "EngineVersion", actual: engine, desired: want.EngineVersion });
   const storage = actual.PendingModifiedValues?.AllocatedStorage ?? actual.AllocatedStorage ?? 0;
   if (storage < want.AllocatedStorage) modify.push({ field: "AllocatedStorage", actual: String(storage), desired: String(want.AllocatedStorage) });
   if (storage > want.AllocatedStorage) cannot.push({ field: "AllocatedStorage", actual: String(storage), desired: String(want.AllocatedStorage) });
@@ -78,7 +95,7 @@ export function dbDiffs(actual: DBInstance, want: DesiredDb): { modify: FieldDif
 export type DbOp =
   | { op: "create"; recreate: boolean }
   | { op: "start" }
-  | { op: "modify"; fields: Partial<DesiredDb> }
+  | { op: "modify"; fields: Partial<DesiredDb>; majorUpgrade: boolean }
   | { op: "tag"; arn: string; tags: TagMap }
   | { op: "resetPassword" };
 export type DbChange = Change & DbOp;
@@ -134,6 +151,10 @@ export function decideDatabase(db: DBInstance | undefined, secret: Secrets["post
       }],
     };
   }
+  const endpoint = endpointOf(db);
+  if (usable(status) && endpoint) {
+    return { ...none(done(camel(status), `RDS instance ${id} is ${status}; it serves meanwhile`)), endpoint };
+  }
   if (BUSY.has(status)) return none(requeue(want.pollMs, status === "creating" ? "Creating" : "Busy", `RDS instance ${id} is ${status}`));
   return decideAvailable(db, tags, secret, want);
 }
@@ -144,8 +165,12 @@ function decideAvailable(db: DBInstance, tags: TagMap, secret: Secrets["postgres
   const { modify, cannot } = dbDiffs(db, want.db);
   if (modify.length) {
     const fields = Object.fromEntries(modify.map((d) => [d.field, want.db[d.field as keyof DesiredDb]])) as Partial<DesiredDb>;
+    const engine = modify.find((d) => d.field === "EngineVersion");
+    // RDS refuses a new major version without AllowMajorVersionUpgrade; the default parameter group of
+    // the new family is used (docs/reference.md §5); a downgrade is refused by RDS and reported with its code.
+    const majorUpgrade = !!engine && major(engine.actual) !== major(engine.desired);
     changes.push({
-      op: "modify", fields, verb: "update", kind: "DBInstance", resource: id, reason: "managed fields differ", diffs: modify,
+      op: "modify", fields, majorUpgrade, verb: "update", kind: "DBInstance", resource: id, reason: "managed fields differ", diffs: modify,
       event: { type: "Normal", reason: "DriftRepaired", message: `RDS instance ${id}: ${modify.map((d) => `${d.field} ${d.actual} → ${d.desired}`).join(", ")}`, resource: id },
     });
   }
@@ -163,7 +188,7 @@ function decideAvailable(db: DBInstance, tags: TagMap, secret: Secrets["postgres
       event: { type: "Warning", reason: "PasswordReset", resource: id, message: `secret ${want.secretName} was recreated (new password) after RDS instance ${id}; set the instance's master password to the secret's (value not shown)` },
     });
   }
-  const endpoint = db.Endpoint?.Address ? { host: db.Endpoint.Address, port: db.Endpoint.Port ?? 5432 } : undefined;
+  const endpoint = endpointOf(db);
   if (cannot.length) {
     // Not a loop: nothing is attempted, the condition says what to do, and the Warning is recorded
     // once per ten minutes however often the pass looks again.
@@ -174,7 +199,12 @@ function decideAvailable(db: DBInstance, tags: TagMap, secret: Secrets["postgres
       events: [{ type: "Warning", reason: "CannotShrinkStorage", message, resource: id, repeats: true }],
     };
   }
-  const after = modify.length ? requeue(want.pollMs, "Modifying", `RDS instance ${id} is being modified`) : done("Available", `RDS instance ${id} is available`);
+  // An engine upgrade takes the instance down (`upgrading`); other modifications leave it serving.
+  const upgrading = modify.some((d) => d.field === "EngineVersion");
+  const after = upgrading ? requeue(want.pollMs, "Upgrading", `RDS instance ${id} is being upgraded to postgres ${want.db.EngineVersion}`)
+    : modify.length && !endpoint ? requeue(want.pollMs, "Modifying", `RDS instance ${id} is being modified`)
+      : modify.length ? done("Modifying", `RDS instance ${id} is being modified; it serves meanwhile`)
+        : done("Available", `RDS instance ${id} is available`);
   return { changes, after, events: [], endpoint };
 }
 
@@ -201,7 +231,9 @@ function apply(ctx: PassContext, input: DatabaseInput, c: DbChange): Action {
       }
       case "start": await rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })); return;
       case "modify":
-        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, ApplyImmediately: true, ...c.fields } as ModifyDBInstanceCommandInput));
+        await rds.send(new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id, ApplyImmediately: true, ...c.fields, ...(c.majorUpgrade ? { AllowMajorVersionUpgrade: true } : {}),
+        } as ModifyDBInstanceCommandInput));
         return;
       case "tag": await rds.send(new AddTagsToResourceCommand({ ResourceName: c.arn, Tags: toKeyValue(c.tags) })); return;
       case "resetPassword": {

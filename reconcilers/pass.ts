@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Cloud } from "../src/cloud/clients.js";
 import { errorMessage, rootAwsError, awsErrorCode } from "../src/cloud/errors.js";
 import type { ConditionType, DesiredProject, EventRecord, ResourceObservation, RevisionStatus } from "../src/model/project.js";
+import { autoscaling, autoscalingDeletion } from "./autoscaling.js";
 import { cluster } from "./cluster.js";
 import {
   failed, StepFailure, type Action, type BaseContext, type FieldDiff, type Intents, type Outcome, type PassCache, type PassContext,
@@ -49,7 +50,8 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
     network: net, taskDefinitions: tds, target: rev.target, running: rev.running, ingress: lb,
     secretsChangedAt: Math.max(secret.changedAt, postgres.changedAt), registry, licensed: secret.env.licensed,
   });
-  await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs });
+  await run(autoscaling, ctx, { services: svcs });
+  await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs, postgres: secret.postgres });
   await run(ingressHealth, ctx, { ingress: lb });
   await run(health, ctx, {});
 }
@@ -59,6 +61,7 @@ export async function deletion(base: BaseContext, run: RunStep): Promise<void> {
   const aws = await run(credentials, base, {});
   const ctx: PassContext = { ...base, aws };
   const net = await run(network, ctx, {});
+  await run(autoscalingDeletion, ctx, {});
   await run(ingressDeletion, ctx, {});
   await run(servicesDeletion, ctx, {});
   await run(discoveryDeletion, ctx, { network: net });

@@ -6,12 +6,18 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import { projectNames } from "../src/cloud/names.js";
 import type { Revision } from "../src/model/project.js";
-import { act, blocked, done, halt, proceed, requeue, type Outcome, type Step } from "./contract.js";
+import { act, blocked, done, halt, proceed, requeue, type Outcome, type PassContext, type Step } from "./contract.js";
 import { transition, type RevisionTarget } from "./revision.js";
 import type { ServicesByRole } from "./services.js";
+import type { Secrets } from "./secrets.js";
+import { describeFailure, explainStoppedTasks } from "./taskFailures.js";
 import type { TaskDefinitions } from "./taskDefinitions.js";
 
-export interface RolloutInput { revision: RevisionTarget; taskDefinitions: TaskDefinitions; services: ServicesByRole }
+export interface RolloutInput {
+  revision: RevisionTarget; taskDefinitions: TaskDefinitions; services: ServicesByRole;
+  /** Its password is redacted from the failed tasks' log lines. */
+  postgres?: Secrets["postgres"];
+}
 
 export interface RolloutWant { pollMs: number; resyncMs: number; apiService: string }
 
@@ -72,6 +78,24 @@ export const rollout: Step<RolloutInput, void> = {
   async plan(ctx, input) {
     const d = decideRollout(input, { pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, apiService: projectNames(ctx.project.name).service("api") });
     const actions = d.changes.map((c) => act(c, async (record) => { record.setRevisionStatus(c.number, c.status, c.message); }));
-    return d.after.kind === "done" ? proceed(actions, d.after) : halt(actions, d.after);
+    if (d.after.kind === "done") return proceed(actions, d.after);
+    const explained = await whyTasksStopped(ctx, input, d.after);
+    return halt(actions, explained.after, { events: explained.events });
   },
 };
+
+/**
+ * A failing rollout, or one still short of its tasks: the stopped tasks of the target revision say
+ * why (docs/reference.md §6, TaskFailed). Nothing is read on any other pass.
+ */
+async function whyTasksStopped(ctx: PassContext, input: RolloutInput, after: Exclude<Outcome, { kind: "done" }>) {
+  const failing = (after.kind === "blocked" && after.reason === "RolloutFailed") || (after.kind === "requeue" && after.reason === "RollingOut");
+  const arns = (["api", "queue"] as const).map((r) => input.taskDefinitions[r]?.arn).filter((a): a is string => !!a);
+  if (!failing || !input.revision.target || !arns.length) return { after, events: [] };
+  const names = projectNames(ctx.project.name);
+  const secrets = [...Object.values(ctx.project.secrets), ...(input.postgres?.value?.password ? [input.postgres.value.password] : [])];
+  const { failures, events } = await explainStoppedTasks(ctx, [names.service("api"), names.service("queue")], arns, secrets);
+  if (!failures.length) return { after, events };
+  return { after: { ...after, message: `${after.message}; ${describeFailure(failures[0])}` }, events };
+}
+

@@ -23,6 +23,8 @@ export interface ServicesWant {
   projectId: string;
   tags: TagMap;
   desiredCount(role: ServiceRole): number;
+  /** The autoscaler's [min, max] of an autoscaled service: a count inside it is the autoscaler's, not drift. */
+  desiredRange(role: ServiceRole): { min: number; max: number } | undefined;
   taskDefinitions: TaskDefinitions;
   target: Revision | undefined;
   secretsChangedAt: number;
@@ -41,7 +43,7 @@ export interface ServicesWant {
 type ServiceOp =
   | { op: "create"; role: ServiceRole; recreate: boolean }
   | { op: "adopt"; arn: string }
-  | { op: "update"; role: ServiceRole; attach: boolean }
+  | { op: "update"; role: ServiceRole; attach: boolean; desiredCount: number | undefined }
   | { op: "redeploy"; arn: string; healed: boolean }
   | { op: "tag"; arn: string; tags: TagMap };
 export type ServiceChange = Change & ServiceOp;
@@ -57,7 +59,7 @@ function serviceDiffs(s: Service, role: ServiceRole, want: ServicesWant): FieldD
   // A registration this pass makes (in a dry run, not made): named by its family, never by a made-up ARN.
   const desiredTd = td?.arn ? short(td.arn) : `${td?.family} (registered by this pass)`;
   if (!td?.arn || s.taskDefinition !== td.arn) diffs.push({ field: "taskDefinition", actual: short(s.taskDefinition ?? ""), desired: desiredTd });
-  const count = want.desiredCount(role);
+  const count = wantedCount(s.desiredCount, role, want);
   if (s.desiredCount !== count) diffs.push({ field: "desiredCount", actual: String(s.desiredCount), desired: String(count) });
   const cb = s.deploymentConfiguration?.deploymentCircuitBreaker;
   if (!cb?.enable || !cb.rollback) diffs.push({ field: "deploymentCircuitBreaker", actual: JSON.stringify(cb ?? null), desired: JSON.stringify({ enable: true, rollback: true }) });
@@ -111,10 +113,19 @@ function redisRunning(seen: ServiceSeen[], want: ServicesWant): boolean {
   return !!s && s.status === "ACTIVE" && (s.runningCount ?? 0) >= 1 && !!td && s.taskDefinition === td;
 }
 
+/** The fixed count, or for an autoscaled service the actual count brought into [min, max]. */
+function wantedCount(actual: number | undefined, role: ServiceRole, want: ServicesWant): number {
+  const range = want.desiredRange(role);
+  if (!range) return want.desiredCount(role);
+  return Math.min(range.max, Math.max(range.min, actual ?? range.min));
+}
+
 function updateChange(s: Service, name: string, role: ServiceRole, diffs: FieldDiff[], target: Revision | undefined): ServiceChange {
+  const count = diffs.find((d) => d.field === "desiredCount");
   const rollout = role !== "redis" && target?.status === "QUEUED" && diffs.some((d) => d.field === "taskDefinition") ? target : undefined;
   return {
-    op: "update", role, attach: diffs.some((d) => d.field === "loadBalancers" || d.field === "healthCheckGracePeriodSeconds"), verb: "update", kind: "Service", resource: name, diffs,
+    op: "update", role, attach: diffs.some((d) => d.field === "loadBalancers" || d.field === "healthCheckGracePeriodSeconds"),
+    desiredCount: count === undefined ? undefined : Number(count.desired), verb: "update", kind: "Service", resource: name, diffs,
     reason: rollout ? `roll out revision ${rollout.number}` : "managed fields differ",
     event: rollout
       ? { type: "Normal", reason: "Deploying", message: `ECS service ${name}: deploying revision ${rollout.number} (${arrows(diffs)})`, resource: name }

@@ -63,6 +63,17 @@ export function desiredCount(ctx: Pick<PassContext, "project">, role: ServiceRol
   return role === "api" && ctx.project.deploymentType === "prod" ? Math.max(2, n) : n;
 }
 
+/**
+ * The autoscaler's range of an api or queue service whose `maxReplicas` exceeds its minimum (the desired
+ * count above; docs/reference.md §4, scalable targets); undefined for a fixed count.
+ */
+export function desiredRange(ctx: Pick<PassContext, "project">, role: ServiceRole): { min: number; max: number } | undefined {
+  if (role === "redis") return undefined;
+  const min = desiredCount(ctx, role);
+  const max = ctx.project.resources[role].maxReplicas;
+  return max > min ? { min, max } : undefined;
+}
+
 export const deploymentConfiguration = { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 };
 const deploymentConfigurationOf = (role: ServiceRole) => (role === "redis" ? { ...deploymentConfiguration, ...REDIS_DEPLOYMENT_PERCENTS } : deploymentConfiguration);
 
@@ -132,10 +143,11 @@ function apply(ctx: PassContext, input: ServicesInput, c: ServiceChange): Action
       case "adopt": return ctx.intents.resolve("Service", name, c.arn);
       case "update": {
         const td = input.taskDefinitions[c.role]?.arn;
-        // Registries only when they differ: ECS starts a new deployment whenever they are given.
+        // Registries only when they differ: ECS starts a new deployment whenever they are given; desiredCount only
+        // when it is wrong: a count the autoscaler set inside its range is left alone.
         const registries = c.diffs?.some((d) => d.field === "serviceRegistries") ? redisRegistries(input.registry) : undefined;
         await ecs.send(new UpdateServiceCommand({
-          cluster: CLUSTER_NAME, service: name, taskDefinition: td, desiredCount: desiredCount(ctx, c.role), deploymentConfiguration: deploymentConfigurationOf(c.role),
+          cluster: CLUSTER_NAME, service: name, taskDefinition: td, desiredCount: c.desiredCount, deploymentConfiguration: deploymentConfigurationOf(c.role),
           ...(registries ? { serviceRegistries: registries } : {}),
           ...(c.attach ? registration(c.role, tg) : {}),
         }));
@@ -163,7 +175,8 @@ export const services: Step<ServicesInput, ServicesByRole> = {
       return { role, name: names.service(role), service: s, interrupted: ctx.intents.pending("Service", names.service(role)), belowSince: s && role === "api" ? belowSince(ctx, s) : undefined };
     });
     const d = decideServices(seen, {
-      projectId: ctx.project.id, tags: projectTags(ctx), desiredCount: (role) => desiredCount(ctx, role), taskDefinitions: input.taskDefinitions,
+      projectId: ctx.project.id, tags: projectTags(ctx), desiredCount: (role) => desiredCount(ctx, role),
+      desiredRange: (role) => desiredRange(ctx, role), taskDefinitions: input.taskDefinitions,
       target: input.target, secretsChangedAt: input.secretsChangedAt, ranBefore: ctx.project.revisions.some((r) => r.status === "DEPLOYED"),
       healGraceMs: ctx.healGraceMs ?? BELOW_DESIRED_GRACE_MS, redisRegistry: input.registry, targetGroupArn: input.ingress.targetGroupArn,
       pollMs: ctx.pollMs, resyncMs: ctx.resyncMs, now: Date.now(),

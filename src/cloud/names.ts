@@ -25,6 +25,13 @@ export const REDIS_PORT = 6379;
 /** The Cloud Map record of the project's Redis: an A record (awsvpc tasks have their own IP), TTL 10 s. */
 export const REDIS_DNS_TTL_S = 10;
 
+/** Target tracking of an autoscaled service (docs/reference.md §4, scalable targets): 75 % CPU and memory. */
+export const SCALING_TARGET_VALUE = 75;
+export const SCALE_OUT_COOLDOWN_S = 60;
+export const SCALE_IN_COOLDOWN_S = 1800;
+export const SCALING_METRICS = { cpu: "ECSServiceAverageCPUUtilization", memory: "ECSServiceAverageMemoryUtilization" } as const;
+export const ECS_SCALABLE_DIMENSION = "ecs:service:DesiredCount";
+
 export const TAG_ENABLED = "langgraph-cloud-enabled";
 export const TAG_PRIVATE = "langgraph-cloud-private";
 /** Every resource we create carries `langgraph-cloud=<project>`; the execution role may only read secrets with it. */

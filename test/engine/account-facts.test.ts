@@ -52,13 +52,19 @@ beforeAll(async () => {
 afterAll(async () => { await store.sql.end(); await drop(); });
 
 describe("a no-drift pass of the only project in its account", () => {
-  test("one resync later reads each service it uses once: services, task definitions, log group, DB, secrets listing", async () => {
+  test("one resync later makes each read once: services, task definitions, log group, DB, secrets, ingress, Cloud Map", async () => {
     offset += RESYNC + 1000;
     const { result, ops } = await callsOfOnePass();
     expect(allDone(result)).toBe(true);
     expect(result.planned).toEqual([]);
+    // ELBv2 cannot describe a load balancer's listeners and attributes and a target group's attributes and
+    // health in fewer calls (each takes one ARN); the names and tags are batched across the account.
     expect(ops).toEqual([
-      "ecs:DescribeServices", "ecs:ListTaskDefinitions", "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
+      "ecs:DescribeServices", "ecs:ListTaskDefinitions",
+      "elbv2:DescribeListeners", "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeLoadBalancers", "elbv2:DescribeTags",
+      "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups", "elbv2:DescribeTargetHealth",
+      "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
+      "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
     ]);
   });
 

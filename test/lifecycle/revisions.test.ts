@@ -118,8 +118,9 @@ test("redeploying the serving revision after a failed one rolls back: a new revi
 
 test("a revision superseded before its rollout began is SKIPPED and never registered", async () => {
   t.clock.freeze();
-  await t.patch(P, { database: { allocatedStorageGb: 30 } });
-  // The DB is being modified (and stays so while the clock stands): passes stop before the rollout.
+  await t.patch(P, { database: { engineVersion: "17" } });
+  // The DB is being upgraded, which it cannot serve through (and stays so while the clock stands):
+  // passes stop before the rollout. (A DB only being modified serves, and would not hold them.)
   await t.waitFor("DatabaseReady Busy", async () => (await t.status(P)).conditions.find((c: any) => c.type === "DatabaseReady" && c.reason === "Busy"));
   const skipped = await post("v3");
   const next = await post("v4");

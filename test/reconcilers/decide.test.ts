@@ -83,7 +83,7 @@ describe("database", () => {
   };
   const secret = { arn: "arn:pg", value: { username: "u", password: "pw", host: "", port: 5432, dbname: "d", uri: "" }, createdAt: 1000, passwordAppliedAt: 0 };
   const available: RdsInstance = {
-    DBInstanceIdentifier: "lg-p", DBInstanceArn: "arn:db", DBInstanceStatus: "available", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20,
+    DBInstanceIdentifier: "lg-p", DBInstanceArn: "arn:db", DBInstanceStatus: "available", DBInstanceClass: "db.t4g.micro", AllocatedStorage: 20, EngineVersion: "16.4",
     MultiAZ: false, BackupRetentionPeriod: 1, DeletionProtection: false, InstanceCreateTime: new Date(5000), Endpoint: { Address: "db.host", Port: 5432 },
     TagList: Object.entries(OURS).map(([Key, Value]) => ({ Key, Value })),
   };
@@ -94,16 +94,32 @@ describe("database", () => {
     { reason: "available and as desired → nothing, done", db: available, s: secret, changes: [], after: "done Available" },
     { reason: "someone else's → Conflict", db: { ...available, TagList: [] }, s: secret, changes: [], after: "blocked Conflict" },
     { reason: "stopped → start it", db: { ...available, DBInstanceStatus: "stopped" }, s: secret, changes: ["start lg-p"], after: "requeue Starting" },
-    { reason: "busy → wait", db: { ...available, DBInstanceStatus: "modifying" }, s: secret, changes: [], after: "requeue Busy" },
-    { reason: "class drifted → modify, requeue Modifying", db: { ...available, DBInstanceClass: "db.t4g.large" }, s: secret, changes: ["update lg-p"], after: "requeue Modifying" },
+    { reason: "cannot serve (rebooting) → wait", db: { ...available, DBInstanceStatus: "rebooting" }, s: secret, changes: [], after: "requeue Busy" },
+    { reason: "cannot serve (upgrading) → wait", db: { ...available, DBInstanceStatus: "upgrading" }, s: secret, changes: [], after: "requeue Busy" },
+    { reason: "busy but serving (modifying) → done, later steps go ahead", db: { ...available, DBInstanceStatus: "modifying" }, s: secret, changes: [], after: "done Modifying" },
+    { reason: "busy but serving (backing-up) → done", db: { ...available, DBInstanceStatus: "backing-up" }, s: secret, changes: [], after: "done BackingUp" },
+    { reason: "busy but serving (configuring-enhanced-monitoring) → done", db: { ...available, DBInstanceStatus: "configuring-enhanced-monitoring" }, s: secret, changes: [], after: "done ConfiguringEnhancedMonitoring" },
+    { reason: "backing-up without an endpoint → wait", db: { ...available, DBInstanceStatus: "backing-up", Endpoint: undefined }, s: secret, changes: [], after: "requeue Busy" },
+    { reason: "class drifted → modify; it serves meanwhile", db: { ...available, DBInstanceClass: "db.t4g.large" }, s: secret, changes: ["update lg-p"], after: "done Modifying" },
+    { reason: "engine 16 asked, 16.4 runs → nothing", db: available, s: secret, changes: [], after: "done Available" },
+    { reason: "engine 17 asked, 16.4 runs → upgrade, wait while it upgrades", db: available, s: secret, w: { ...want, db: { ...want.db, EngineVersion: "17" } }, changes: ["update lg-p"], after: "requeue Upgrading" },
     { reason: "a pending class change already asked for → nothing", db: { ...available, DBInstanceClass: "db.t4g.large", PendingModifiedValues: { DBInstanceClass: "db.t4g.micro" } }, s: secret, changes: [], after: "done Available" },
     { reason: "storage larger than the spec → cannot shrink: blocked, nothing attempted", db: { ...available, AllocatedStorage: 50 }, s: secret, changes: [], after: "blocked CannotShrinkStorage" },
     { reason: "the secret is newer than the instance → reset the master password", db: { ...available, InstanceCreateTime: new Date(500) }, s: secret, changes: ["update lg-p"], after: "done Available" },
     { reason: "the reset was applied since → nothing", db: { ...available, InstanceCreateTime: new Date(500) }, s: { ...secret, passwordAppliedAt: 2000 }, changes: [], after: "done Available" },
-  ])("$reason", ({ db, s, changes, after }) => {
-    const d = decideDatabase(db, s, want);
+  ])("$reason", ({ db, s, changes, after, ...rest }) => {
+    const w = "w" in rest ? (rest.w as DbWant) : undefined;
+    const d = decideDatabase(db, s, w ?? want);
     expect(verbs(d.changes)).toEqual(changes);
     expect(`${d.after.kind} ${"reason" in d.after ? d.after.reason : ""}`).toBe(after);
+  });
+  test.each([
+    { reason: "16.4 → 17: a major upgrade, AllowMajorVersionUpgrade", want: "17", major: true },
+    { reason: "16.4 → 16.6: a minor upgrade", want: "16.6", major: false },
+    { reason: "16.4 → 15: asked as it is (RDS refuses a downgrade with its code)", want: "15", major: true },
+  ])("engine: $reason", ({ want: v, major }) => {
+    const d = decideDatabase(available, secret, { ...want, db: { ...want.db, EngineVersion: v } });
+    expect(d.changes[0]).toMatchObject({ op: "modify", fields: { EngineVersion: v }, majorUpgrade: major, diffs: [{ field: "EngineVersion", actual: "16.4", desired: v }] });
   });
   test("cannot shrink: one Warning to record, with what to set", () => {
     const d = decideDatabase({ ...available, AllocatedStorage: 50 }, secret, want);
@@ -165,8 +181,8 @@ const TG = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/lg-p
 describe("services", () => {
   const td = { api: { family: "lg-p-api", arn: "arn:td/lg-p-api:2" }, queue: { family: "lg-p-queue", arn: "arn:td/lg-p-queue:2" }, redis: { family: "lg-p-redis", arn: "arn:td/lg-p-redis:1" } };
   const want: ServicesWant = {
-    projectId: PID, tags: OURS, desiredCount: () => 1, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0, ranBefore: true,
-    healGraceMs: 60_000, redisRegistry: { arn: "arn:sd/srv-1", detach: false }, pollMs: 1000, resyncMs: 60_000, now: 1_000_000, targetGroupArn: TG,
+    projectId: PID, tags: OURS, desiredCount: () => 1, desiredRange: () => undefined, taskDefinitions: td, target: rev(2, "DEPLOYED"), secretsChangedAt: 0,
+    ranBefore: true, healGraceMs: 60_000, redisRegistry: { arn: "arn:sd/srv-1", detach: false }, pollMs: 1000, resyncMs: 60_000, now: 1_000_000, targetGroupArn: TG,
   };
   const redisExtra = (role: string): Partial<Service> => (role === "redis" ? {
     deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 100, minimumHealthyPercent: 0 },
@@ -204,6 +220,21 @@ describe("services", () => {
       ? (c.diffs ?? []).map((x) => `${x.field} ${x.actual}→${x.desired}`) : [])].join(" ");
     expect(d.changes.map((c) => (changes.some((x) => x.includes("→")) ? withDiffs(c) : `${c.verb} ${c.resource}`))).toEqual(changes);
     expect(after.includes(" ") ? `${d.after.kind} ${"reason" in d.after ? d.after.reason : ""}` : d.after.kind).toBe(after);
+  });
+  const scaled: ServicesWant = { ...want, desiredRange: (role) => (role === "queue" ? { min: 1, max: 5 } : undefined) };
+  const counts = (d: ReturnType<typeof decideServices>) =>
+    d.changes.map((c) => `${c.verb} ${c.resource} ${c.op === "update" ? c.desiredCount : ""} ${(c.diffs ?? []).map((x) => `${x.field} ${x.actual}→${x.desired}`)}`.trim());
+  test.each([
+    { reason: "autoscaled, the autoscaler set 3 of [1, 5] → not drift", queue: svc("queue", { desiredCount: 3 }), w: scaled, want: [] },
+    { reason: "autoscaled, 7 is above [1, 5] → brought back to 5", queue: svc("queue", { desiredCount: 7 }), w: scaled, want: ["update lg-p-queue 5 desiredCount 7→5"] },
+    { reason: "autoscaled, 0 is below [1, 5] → brought back to 1", queue: svc("queue", { desiredCount: 0 }), w: scaled, want: ["update lg-p-queue 1 desiredCount 0→1"] },
+    {
+      reason: "autoscaled at 4, a new task definition → UpdateService without desiredCount", w: { ...scaled, target: rev(3, "QUEUED") },
+      queue: svc("queue", { desiredCount: 4, taskDefinition: "arn:td/lg-p-queue:1" }), want: ["update lg-p-queue undefined taskDefinition lg-p-queue:1→lg-p-queue:2"],
+    },
+    { reason: "fixed count, 3 instead of 1 → set to 1 (as before)", queue: svc("queue", { desiredCount: 3 }), w: want, want: ["update lg-p-queue 1 desiredCount 3→1"] },
+  ])("$reason", ({ queue, w, want: expected }) => {
+    expect(counts(decideServices(seenOf({ ...all, queue }), w))).toEqual(expected);
   });
   test("a registration made by this pass in a dry run: the diff names the family, never an ARN", () => {
     const d = decideServices(seenOf(all), { ...want, target: rev(3, "QUEUED"), taskDefinitions: { ...td, api: { family: "lg-p-api", arn: undefined } } });

@@ -55,7 +55,8 @@ describe("CreateDBInstance lifecycle", () => {
   const timeline = [
     { after: 0, status: "creating", endpoint: false },
     { after: DELAY * 0.5, status: "creating", endpoint: false },
-    { after: DELAY * 0.8, status: "backing-up", endpoint: false },
+    // The first backup runs on a serving instance: RDS shows its endpoint.
+    { after: DELAY * 0.8, status: "backing-up", endpoint: true },
     { after: DELAY, status: "available", endpoint: true },
     { after: DELAY * 50, status: "available", endpoint: true },
   ];
@@ -126,6 +127,30 @@ describe("ModifyDBInstance", () => {
     const db = await describe1(rds);
     expect(db).toMatchObject({ DBInstanceStatus: "available", DBInstanceClass: "db.t4g.micro", DeletionProtection: true });
     expect(db.PendingModifiedValues).toEqual({ DBInstanceClass: "db.m6g.large" });
+  });
+
+  it("upgrades the major version with AllowMajorVersionUpgrade: upgrading (no endpoint promise), then the new family's default group", async () => {
+    const f = new SandboxFixture({ delayMs: DELAY });
+    const { rds } = await f.clients();
+    await available(f, rds);
+    const out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "lg-demo", EngineVersion: "17", AllowMajorVersionUpgrade: true, ApplyImmediately: true }));
+    expect(out.DBInstance?.DBInstanceStatus).toBe("upgrading");
+    f.advance(DELAY);
+    const db = await describe1(rds);
+    expect([db.DBInstanceStatus, db.EngineVersion, db.DBParameterGroups?.[0]?.DBParameterGroupName]).toEqual(["available", "17", "default.postgres17"]);
+  });
+
+  it.each([
+    { reason: "a new major version without AllowMajorVersionUpgrade", input: { EngineVersion: "17" } },
+    { reason: "a downgrade, even with AllowMajorVersionUpgrade", input: { EngineVersion: "15", AllowMajorVersionUpgrade: true } },
+    { reason: "a minor downgrade", input: { EngineVersion: "16.2" } },
+  ])("refuses $reason (InvalidParameterCombination), nothing changes", async ({ input }) => {
+    const f = new SandboxFixture({ delayMs: DELAY });
+    const { rds } = await f.clients();
+    await available(f, rds);
+    const err = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "lg-demo", ApplyImmediately: true, ...input })));
+    expect(err.name).toBe("InvalidParameterCombination");
+    expect(await describe1(rds)).toMatchObject({ DBInstanceStatus: "available", EngineVersion: "16.4" });
   });
 
   it("refuses to shrink storage", async () => {

@@ -65,13 +65,17 @@ test("a deployment created through /v2 converges: READY with revision 1 active, 
   expect((await t.http("GET", `/v1/projects/${name}`)).body).toMatchObject({ id, secretNames: ["LANGSMITH_API_KEY"] });
 });
 
-test("langgraphjs deploy list prints the deployment's id and name; --name-contains filters", async () => {
+test("langgraphjs deploy list prints the deployment's id, name and URL (its load balancer); --name-contains filters", async () => {
   const r = await langgraph("deploy", "list");
   expect(r).toMatchObject({ code: 0, stderr: "" });
   const [header, rule, ...rows] = r.stdout.trimEnd().split("\n");
-  expect(header).toMatch(/^Deployment ID +Deployment Name +Deployment URL$/);
+  // The CLI pads every column to its widest cell, the last one included.
+  expect(header.trimEnd()).toMatch(/^Deployment ID +Deployment Name +Deployment URL$/);
   expect(rule).toMatch(/^-+/);
-  expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${id} +${name} +\\S+$`)));
+  const url = (await t.http("GET", `/v1/projects/${name}`)).body.url;
+  expect(url).toMatch(/^http:\/\/lg-/);
+  const escaped = url.replace(/[.]/g, "\\.");
+  expect(rows.map((x) => x.trimEnd())).toContainEqual(expect.stringMatching(new RegExp(`^${id} +${name} +${escaped}$`)));
   const none = await langgraph("deploy", "list", "--name-contains", "nothing-has-this");
   expect(none.stdout).toBe("No deployments found.\n");
 });

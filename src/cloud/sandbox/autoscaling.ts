@@ -200,13 +200,25 @@ function putScalingPolicy(ctx: OpContext, input: PutPolicyInput) {
   return { PolicyARN: arn, Alarms: [alarm("High"), alarm("Low")] };
 }
 
-function describeScalingPolicies(ctx: OpContext, input: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string; PolicyNames?: string[] }) {
+interface DescribePoliciesInput {
+  ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string; PolicyNames?: string[]; MaxResults?: number; NextToken?: string;
+}
+
+/** AWS answers at most 10 policies a page (MaxResults 1–10, default 10) with a NextToken for the rest. */
+function describeScalingPolicies(ctx: OpContext, input: DescribePoliciesInput) {
   if (input.ServiceNamespace !== "ecs") ecsOnly(input.ServiceNamespace);
-  const policies = Object.values(ctx.s.scaling.policies)
+  const pageSize = input.MaxResults ?? 10;
+  if (pageSize < 1 || pageSize > 10) invalid("MaxResults must be between 1 and 10");
+  if (input.ScalableDimension && !input.ResourceId) invalid("If you specify a scalable dimension, you must also specify a resource ID");
+  const start = input.NextToken ? Number(input.NextToken) : 0;
+  if (!Number.isInteger(start) || start < 0) invalid("Invalid NextToken");
+  const all = Object.values(ctx.s.scaling.policies)
     .filter((p) => !input.ResourceId || p.resourceId === input.ResourceId)
     .filter((p) => !input.ScalableDimension || p.dimension === input.ScalableDimension)
     .filter((p) => !input.PolicyNames?.length || input.PolicyNames.includes(p.name));
+  const policies = all.slice(start, start + pageSize);
   return {
+    NextToken: start + pageSize < all.length ? String(start + pageSize) : undefined,
     ScalingPolicies: policies.map((p) => ({
       PolicyARN: p.arn,
       PolicyName: p.name,

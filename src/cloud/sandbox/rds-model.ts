@@ -148,7 +148,8 @@ export function dbInstanceOutput(ctx: OpContext, inst: DbInstance) {
     DBInstanceStatus: inst.status,
     MasterUsername: inst.masterUsername,
     DBName: inst.dbName,
-    Endpoint: reachable && inst.status !== "backing-up"
+    // As RDS shows it: the endpoint is there from the first backup on (the instance serves while backing up).
+    Endpoint: reachable
       ? { Address: inst.endpointAddress, Port: inst.port, HostedZoneId: "Z2R2ITUGPM61AM" }
       : undefined,
     DbInstancePort: 0,

@@ -139,6 +139,22 @@ interface ModifyInput {
   CopyTagsToSnapshot?: boolean;
   VpcSecurityGroupIds?: string[];
   ApplyImmediately?: boolean;
+  AllowMajorVersionUpgrade?: boolean;
+}
+
+/**
+ * RDS refuses a downgrade (InvalidParameterCombination "Cannot upgrade postgres from 16.4 to 15") and a
+ * new major version without AllowMajorVersionUpgrade; the instance keeps the default parameter group,
+ * which RDS moves to the new family's.
+ */
+function checkEngineVersion(engine: string, current: string, wanted: string, allowMajor: boolean | undefined) {
+  const a = current.split(".").map(Number);
+  const b = wanted.split(".").map(Number);
+  const cmp = (b[0] ?? 0) - (a[0] ?? 0) || (b.length > 1 ? (b[1] ?? 0) - (a[1] ?? 0) : 0);
+  if (cmp < 0) fail("rds", "InvalidParameterCombination", `Cannot upgrade ${engine} from ${current} to ${wanted}`);
+  if (b[0] !== a[0] && !allowMajor) {
+    fail("rds", "InvalidParameterCombination", "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.");
+  }
 }
 
 function modifyDBInstance(ctx: OpContext, input: ModifyInput) {
@@ -156,6 +172,7 @@ function modifyDBInstance(ctx: OpContext, input: ModifyInput) {
   if (input.MasterUserPassword !== undefined && (!PASSWORD.test(input.MasterUserPassword) || /[/@"]/.test(input.MasterUserPassword))) {
     fail("rds", "InvalidParameterValue", "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may be used.");
   }
+  if (input.EngineVersion !== undefined) checkEngineVersion(inst.engine, inst.engineVersion, input.EngineVersion, input.AllowMajorVersionUpgrade);
   // Settings RDS applies at once whatever ApplyImmediately says.
   if (input.DeletionProtection !== undefined) inst.deletionProtection = input.DeletionProtection;
   if (input.CopyTagsToSnapshot !== undefined) inst.copyTagsToSnapshot = input.CopyTagsToSnapshot;
@@ -171,7 +188,7 @@ function modifyDBInstance(ctx: OpContext, input: ModifyInput) {
   // A new master password is accepted and applied at once whatever ApplyImmediately says; never stored.
   if (input.ApplyImmediately && Object.keys(inst.pending).length > 0) {
     // ApplyImmediately also applies whatever was already waiting for the maintenance window.
-    inst.status = "modifying";
+    inst.status = inst.pending.EngineVersion !== undefined ? "upgrading" : "modifying";
     inst.transitions.push({ at: ctx.now + ctx.timings.rdsModify, status: "available", effect: "applyPending" });
   }
   return { DBInstance: dbInstanceOutput(ctx, inst) };
