@@ -59,8 +59,9 @@ describe("a no-drift pass of the only project in its account", () => {
     expect(result.planned).toEqual([]);
     // ELBv2 cannot describe a load balancer's listeners and attributes and a target group's attributes and
     // health in fewer calls (each takes one ARN); the names and tags are batched across the account.
+    // DescribeScalableTargets even without autoscaling: a target left behind must be removed.
     expect(ops).toEqual([
-      "ecs:DescribeServices", "ecs:ListTaskDefinitions",
+      "application-autoscaling:DescribeScalableTargets", "ecs:DescribeServices", "ecs:ListTaskDefinitions",
       "elbv2:DescribeListeners", "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeLoadBalancers", "elbv2:DescribeTags",
       "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups", "elbv2:DescribeTargetHealth",
       "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
