@@ -31,8 +31,13 @@ export class SandboxFixture {
   t = START;
   readonly cloud: SandboxCloud;
 
+  /**
+   * These files test the sandbox's AWS mechanics (ECS, ELB, Cloud Map…) with generic containers, not the
+   * LangGraph image: the image model is off here unless a test asks for it (image-model.test.ts does); the
+   * operator's suites (lifecycle, e2e, reliability, reconcilers) run with it on, the sandbox's default.
+   */
   constructor(opts: SandboxOptions = {}) {
-    this.cloud = new SandboxCloud({ delayMs: 1000, seed: 42, now: () => this.t, ...opts });
+    this.cloud = new SandboxCloud({ delayMs: 1000, seed: 42, now: () => this.t, imageModel: false, ...opts });
   }
 
   advance(ms: number): void {
