@@ -32,12 +32,11 @@ export class SandboxFixture {
   readonly cloud: SandboxCloud;
 
   /**
-   * These files test the sandbox's AWS mechanics (ECS, ELB, Cloud Map…) with generic containers, not the
-   * LangGraph image: the image model is off here unless a test asks for it (image-model.test.ts does); the
-   * operator's suites (lifecycle, e2e, reliability, reconcilers) run with it on, the sandbox's default.
+   * The image model is on (the sandbox's default): tasks of a LangGraph image run only when their container
+   * meets the contract (ecs-setup.ts's CONTRACT_CONTAINER does); Docker's official images are not held to it.
    */
   constructor(opts: SandboxOptions = {}) {
-    this.cloud = new SandboxCloud({ delayMs: 1000, seed: 42, now: () => this.t, imageModel: false, ...opts });
+    this.cloud = new SandboxCloud({ delayMs: 1000, seed: 42, now: () => this.t, ...opts });
   }
 
   advance(ms: number): void {
