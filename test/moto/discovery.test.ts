@@ -85,7 +85,7 @@ describe("Cloud Map on moto", () => {
     await w.reconcile(P);
     await waitFor("TTL back to 10", async () => ((await registry())?.DnsConfig?.DnsRecords?.[0].TTL === 10) || undefined, 30_000);
     const e = await waitForEvent(w, P, "DriftRepaired on the Cloud Map service",
-      (x: any) => !before.has(x.id) && x.reason === "DriftRepaired" && x.resource === names.redisDiscoveryService);
+      (x: any) => !before.has(x.id) && x.reason === "DriftRepaired" && x.resource === names.redisHost);
     expect(e.message).toContain("DnsConfig.DnsRecords A/300 → A/10");
     expect((await registry())?.Id).toBe(s.Id);
   });

@@ -16,6 +16,19 @@ import { ACCOUNT, REGION, SandboxFixture } from "./fixture.js";
 export const SERVICE = "lg-demo-api";
 export const IMAGE = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo`;
 
+/**
+ * What the LangGraph image needs to start and pass its health check (the sandbox's image model, on by
+ * default): a licence, a Postgres URI (a host outside RDS is the customer's own, not checked), a Redis URI (an
+ * IP literal needs no Cloud Map) and LangChain's health check. These tests are about ECS, not the contract.
+ */
+export const CONTRACT_CONTAINER = {
+  environment: [
+    { name: "LANGGRAPH_CLOUD_LICENSE_KEY", value: "test-licence" }, { name: "POSTGRES_URI", value: "postgres://u:p@db.example.com:5432/d" },
+    { name: "REDIS_URI", value: "redis://10.0.0.9:6379" },
+  ],
+  healthCheck: { command: ["CMD", "python", "/api/healthcheck.py"] },
+};
+
 export async function preparedAccount(f: SandboxFixture, opts: { logGroup?: boolean } = {}) {
   const c = await f.clients();
   await c.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER_NAME }));
@@ -36,7 +49,7 @@ export async function preparedAccount(f: SandboxFixture, opts: { logGroup?: bool
         name: "api",
         image: `${IMAGE}:${tag}`,
         portMappings: [{ containerPort: 8000 }],
-        healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost:8000/ok || exit 1"] },
+        ...CONTRACT_CONTAINER,
         logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": LOG_GROUP_NAME, "awslogs-region": REGION, "awslogs-stream-prefix": "demo" } },
       }],
       tags: [{ key: "langgraph-cloud", value: "demo" }],

@@ -31,6 +31,10 @@ export class SandboxFixture {
   t = START;
   readonly cloud: SandboxCloud;
 
+  /**
+   * The image model is on (the sandbox's default): tasks of a LangGraph image run only when their container
+   * meets the contract (ecs-setup.ts's CONTRACT_CONTAINER does); Docker's official images are not held to it.
+   */
   constructor(opts: SandboxOptions = {}) {
     this.cloud = new SandboxCloud({ delayMs: 1000, seed: 42, now: () => this.t, ...opts });
   }

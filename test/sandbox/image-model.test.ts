@@ -125,6 +125,7 @@ const cases: Case[] = [
 describe("the LangGraph image model", () => {
   it.each([
     { image: "public.ecr.aws/docker/library/redis:7.4", langgraph: false },
+    { image: "public.ecr.aws/docker/library/nginx:latest", langgraph: false },
     { image: "registry.local:5000/redis@sha256:0123", langgraph: false },
     { image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/agent:v1", langgraph: true },
     { image: "registry.local:5000/team/redis-agent:1", langgraph: true },

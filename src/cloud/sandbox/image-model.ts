@@ -154,6 +154,8 @@ export const CONTRACT: readonly ContractRule[] = [
 
 /** Redis (and anything that is not the LangGraph image) is not held to its contract. */
 export function isLangGraphImage(image: string): boolean {
+  // Docker's official images through ECR Public (redis, nginx…) are never a LangGraph build.
+  if (image.startsWith("public.ecr.aws/docker/library/")) return false;
   // The repository's last path segment, without tag or digest (a registry host may carry a port).
   const repo = image.split("@")[0].split("/").pop()!.split(":")[0];
   return repo !== "redis";
