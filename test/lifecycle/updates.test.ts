@@ -34,9 +34,12 @@ interface Case {
 
 const cases: Case[] = [
   {
-    reason: "dev → prod: Multi-AZ, 7-day backups, deletion protection and the prod class on the DB in place; 2 API tasks",
+    reason: "dev → prod: Multi-AZ, 7-day backups, deletion protection and the prod class on the DB in place; 2 API tasks; api and queue autoscale to 10",
     patch: { deploymentType: "prod" },
-    writes: ["ecs:UpdateService", "rds:ModifyDBInstance"],
+    writes: [
+      "ecs:UpdateService", "rds:ModifyDBInstance", ...Array(2).fill("application-autoscaling:RegisterScalableTarget"),
+      ...Array(4).fill("application-autoscaling:PutScalingPolicy"),
+    ],
     newRegistrations: { api: 0, queue: 0, redis: 0 },
     converged: async () => {
       const db = await aws.db(P);
@@ -46,9 +49,12 @@ const cases: Case[] = [
     events: [/RDS instance lg-upd: .*DBInstanceClass db\.t4g\.micro → db\.m6g\.large/, /MultiAZ false → true/, /DeletionProtection false → true/, /BackupRetentionPeriod 1 → 7/, /ECS service lg-upd-api: desiredCount 1 → 2/],
   },
   {
-    reason: "prod → dev: all of it back, deletion protection off",
+    reason: "prod → dev: all of it back, deletion protection off, autoscaling removed (policies, then targets)",
     patch: { deploymentType: "dev" },
-    writes: ["ecs:UpdateService", "rds:ModifyDBInstance"],
+    writes: [
+      "ecs:UpdateService", "rds:ModifyDBInstance", ...Array(4).fill("application-autoscaling:DeleteScalingPolicy"),
+      ...Array(2).fill("application-autoscaling:DeregisterScalableTarget"),
+    ],
     newRegistrations: { api: 0, queue: 0, redis: 0 },
     converged: async () => {
       const db = await aws.db(P);
