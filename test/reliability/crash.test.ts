@@ -94,16 +94,18 @@ test(`SIGKILL ${KILLS} times mid-convergence, restart each time: all Ready, noth
     expect(inv).toMatchObject({ secrets: 2 * PROJECTS, dbInstances: PROJECTS, services: 3 * PROJECTS, taskDefinitions: 3 * PROJECTS, clusters: 3 });
 
     // Each creation is recorded once: an interrupted pass that created something is finished by the next, not repeated.
-    const created = await cp.sql<{ resource: string; n: number }[]>`
-      SELECT resource, count(*)::int AS n FROM events WHERE reason IN ('Created', 'Registered') GROUP BY project_id, reason, resource HAVING count(*) > 1`;
+    // By message, not resource: the DB, the load balancer and the target group share the name lg-<p>.
+    const created = await cp.sql<{ message: string; n: number }[]>`
+      SELECT message, count(*)::int AS n FROM events WHERE reason IN ('Created', 'Registered') GROUP BY project_id, reason, message HAVING count(*) > 1`;
     // A creation with no event is one a SIGKILL cut between the AWS call and the pass's write-back: the
     // case crash safety is about. The next pass found each of those by name or tag instead of creating it again.
     const recorded = new Set((await cp.sql<{ k: string }[]>`
-      SELECT p.name || ' ' || e.reason || ' ' || e.resource AS k FROM events e JOIN projects p ON p.id = e.project_id WHERE e.reason IN ('Created', 'Registered')`).map((r) => r.k));
+      SELECT p.name || ' ' || e.reason || ' ' || e.resource || CASE WHEN e.message LIKE '%RDS instance%' THEN ' RDS' ELSE '' END AS k
+      FROM events e JOIN projects p ON p.id = e.project_id WHERE e.reason IN ('Created', 'Registered')`).map((r) => r.k));
     const cut: Record<string, number> = { secret: 0, db: 0, taskDefinition: 0, service: 0 };
     for (const p of names) {
       for (const s of ["postgres", "env"]) if (!recorded.has(`${p} Created langgraph-cloud/${p}/${s}`)) cut.secret++;
-      if (!recorded.has(`${p} Created lg-${p}`)) cut.db++;
+      if (!recorded.has(`${p} Created lg-${p} RDS`)) cut.db++;
       for (const role of ["api", "queue", "redis"]) {
         if (!recorded.has(`${p} Registered lg-${p}-${role}`)) cut.taskDefinition++;
         if (!recorded.has(`${p} Created lg-${p}-${role}`)) cut.service++;
