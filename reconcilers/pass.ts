@@ -92,6 +92,8 @@ export interface PassDeps {
   log: Logger;
   pollMs: number;
   resyncMs: number;
+  /** How late the engine claims passes now (stretches the cache lifetimes of mutableFactTtlMs). */
+  lateMs?: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
   /** List the actions, apply none, record nothing (the API's plan). */
@@ -108,7 +110,7 @@ export interface PassDeps {
 export function baseContext(project: DesiredProject, deps: PassDeps): BaseContext {
   return {
     project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
-    healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
+    lateMs: deps.lateMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
     connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
   };
 }
