@@ -130,6 +130,8 @@ export interface BaseContext {
   /** How soon to look again while AWS is working (DB creating, rollout). */
   pollMs: number;
   resyncMs: number;
+  /** How late the engine claims passes now (0 on schedule): the account's next pass is that much later too. */
+  lateMs?: number;
   /** Grace before self-healing a service below its desired count (default 60 s). */
   healGraceMs?: number;
   /** How often health metrics are read (default 5 min). */
@@ -182,9 +184,12 @@ export interface PassCache {
  * How long a fact about AWS that can change out of band (the account's cluster or log group exists, a
  * spec's registration is ACTIVE) may be served from `ctx.cache`: half the resync interval, so every
  * resync pass (at 0.9–1.1 × the interval) reads it afresh and finds drift within one interval, while
- * the quick requeues of a rollout or a DB create do not repeat the reads.
+ * the quick requeues of a rollout or a DB create do not repeat the reads. When the engine runs late,
+ * passes come due that much further apart (docs/reference.md "Reconciliation": resyncs stretch evenly),
+ * so the lateness is added: a late pass still finds the facts its account's previous pass read.
  */
-export const mutableFactTtlMs = (ctx: Pick<BaseContext, "resyncMs">) => Math.max(1, Math.floor(ctx.resyncMs / 2));
+export const mutableFactTtlMs = (ctx: Pick<BaseContext, "resyncMs" | "lateMs">) =>
+  Math.max(1, Math.floor(ctx.resyncMs / 2 + Math.max(0, ctx.lateMs ?? 0)));
 
 /** A tolerated error code: `tolerate(call, ["ResourceNotFoundException"])` resolves false when AWS says so. */
 export async function tolerate(call: () => Promise<unknown>, codes: readonly string[]): Promise<boolean> {

@@ -105,6 +105,8 @@ export interface PassDeps {
   log: Logger;
   pollMs: number;
   resyncMs: number;
+  /** How late the engine claims passes now (stretches the cache lifetimes of mutableFactTtlMs). */
+  lateMs?: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
   /** BYOC_LICENSE_KEY (docs/reference.md §3). */
@@ -123,7 +125,7 @@ export interface PassDeps {
 export function baseContext(project: DesiredProject, deps: PassDeps): BaseContext {
   return {
     project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
-    healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
+    lateMs: deps.lateMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
     licenseKey: deps.licenseKey, connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
   };
 }

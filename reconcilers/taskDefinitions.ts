@@ -91,30 +91,48 @@ export async function describeTaskDefinitionCached(ctx: PassContext, arn: string
   }
 }
 
+/**
+ * How long "the registration the role's service runs is this spec's, and ACTIVE" is kept, in resync
+ * intervals. Its identity (the spec-hash tag) is immutable and DescribeServices re-reads which one runs
+ * every pass; only its status can change, and ECS keeps running and scaling a service whose registration
+ * was deregistered, so that is re-checked against the account's listing every few intervals instead of
+ * every pass: one ECS call a pass at one project per account (docs/reference.md "Drift repair").
+ */
+export const RUNNING_REGISTRATION_INTERVALS = 5;
+
 /** An ACTIVE registration of this family with this spec hash, and (when listed) how many are ACTIVE. */
-async function findRegistered(ctx: PassContext, family: string, hash: string): Promise<{ arn?: string; active: number }> {
+async function findRegistered(
+  ctx: PassContext, family: string, hash: string, runningArn: string | undefined,
+): Promise<{ arn?: string; active: number }> {
   const cacheKey = `td|${ctx.aws.accountId}|${ctx.aws.region}|${family}|${hash}`;
   const cached = ctx.cache.get<string>(cacheKey);
   if (cached) return { arn: cached, active: 0 };
   // The account's listing confirms the registration in the common case (and the confirmation expires
-  // with the listing, so no fact is older than mutableFactTtlMs); a miss, which leads to a registration,
-  // is checked against a fresh listing of the family, so a registration is never decided on a shared one.
+  // with the listing, so no fact is older than mutableFactTtlMs, unless the service runs it); a miss,
+  // which leads to a registration, is checked against a fresh listing of the family, so a registration is
+  // never decided on a shared one.
+  const keep = (left: number) => (arn: string | undefined) =>
+    arn !== undefined && arn === runningArn ? RUNNING_REGISTRATION_INTERVALS * (ctx.resyncMs + (ctx.lateMs ?? 0)) : left;
   const shared = await activeInAccount(ctx);
   const arns = shared?.byFamily.get(family);
-  const found = shared && arns ? await matchRegistered(ctx, cacheKey, hash, arns, shared.until - Date.now()) : undefined;
+  const found = shared && arns ? await matchRegistered(ctx, cacheKey, hash, arns, keep(shared.until - Date.now())) : undefined;
   if (found?.arn) return found;
   const list = await ctx.aws.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: 10 }));
-  return matchRegistered(ctx, cacheKey, hash, (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family), mutableFactTtlMs(ctx));
+  const mine = (list.taskDefinitionArns ?? []).filter((arn) => familyOf(arn) === family);
+  return matchRegistered(ctx, cacheKey, hash, mine, keep(mutableFactTtlMs(ctx)));
 }
 
 const familyOf = (arn: string) => shortName(arn).replace(/:\d+$/, "");
 const registrationNumber = (arn: string) => Number(arn.slice(arn.lastIndexOf(":") + 1));
 
-async function matchRegistered(ctx: PassContext, cacheKey: string, hash: string, arns: string[], ttlMs: number): Promise<{ arn?: string; active: number }> {
+async function matchRegistered(
+  ctx: PassContext, cacheKey: string, hash: string, arns: string[], ttlMs: (arn: string) => number,
+): Promise<{ arn?: string; active: number }> {
   for (const arn of arns) {
     const d = await describeTaskDefinitionCached(ctx, arn);
     if (d && d.tags[TAG_SPEC_HASH] === hash && d.tags[TAG_PROJECT_ID] === ctx.project.id && d.td.status === "ACTIVE") {
-      if (ttlMs > 0) ctx.cache.set(cacheKey, arn, ttlMs);
+      const ttl = ttlMs(arn);
+      if (ttl > 0) ctx.cache.set(cacheKey, arn, ttl);
       return { arn, active: arns.length };
     }
   }
@@ -252,7 +270,7 @@ export const taskDefinitions: Step<TaskDefinitionsInput, TaskDefinitions> = {
       const td = inputs.get(role);
       if (!td?.family) continue;
       const hash = specHash(td);
-      const { arn, active } = await findRegistered(ctx, td.family, hash);
+      const { arn, active } = await findRegistered(ctx, td.family, hash, input.running.byRole.get(role)?.taskDefinition);
       seen.push({ role, family: td.family, hash, registered: arn, active, deregistered: arn ? undefined : await deregisteredOutOfBand(ctx, input.running, role, hash) });
     }
     const refs: TaskDefinitions = Object.fromEntries(seen.map((x) => [x.role, { family: x.family, arn: x.registered }]));

@@ -7,7 +7,9 @@
 import {
   DescribeLoadBalancersCommand, DescribeTagsCommand, DescribeTargetGroupsCommand, type LoadBalancer, type Tag, type TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { DescribeScalableTargetsCommand, type ScalableTarget } from "@aws-sdk/client-application-auto-scaling";
+import {
+  DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand, type ScalableTarget, type ScalingPolicy,
+} from "@aws-sdk/client-application-auto-scaling";
 import type { AwsClients } from "./clients.js";
 import { awsErrorCode } from "./errors.js";
 
@@ -63,7 +65,8 @@ function flush<I, R>(aws: AwsClients, read: BatchRead<I, R>, p: Pending) {
 }
 
 // The batchable reads of the ingress, discovery and scaling kinds (issue 14). DescribeTargetHealth and
-// DescribeListeners take one target group / load balancer each, so they stay one call per project.
+// DescribeListeners take one target group / load balancer each, and Cloud Map's GetService and
+// ListInstances one service each, so they stay one call per project (a cache, not a batch, spares them).
 
 /**
  * Load balancers by name, 20 a call. AWS fails the whole call with LoadBalancerNotFound when any name
@@ -117,6 +120,29 @@ export const scalableTargetsRead: BatchRead<string[], ScalableTarget[]> = {
       NextToken = out.NextToken;
     } while (NextToken);
     return lists.map((ids) => found.filter((t) => ids.includes(t.ResourceId!)));
+  },
+};
+
+/**
+ * A project's scaling policies by name (names are per project, docs/reference.md "Names"), the account's
+ * projects in one call: PolicyNames filters without a ResourceId (a ScalableDimension would need one), and
+ * the answer pages 10 at a time. A missing policy is simply absent.
+ */
+export const scalingPoliciesRead: BatchRead<string[], ScalingPolicy[]> = {
+  key: "application-autoscaling:DescribeScalingPolicies",
+  capacity: 50,
+  weight: (names) => names.length,
+  async run(aws, lists) {
+    const found: ScalingPolicy[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await aws.autoscaling.send(new DescribeScalingPoliciesCommand({
+        ServiceNamespace: "ecs", PolicyNames: [...new Set(lists.flat())], NextToken,
+      }));
+      found.push(...(out.ScalingPolicies ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return lists.map((names) => found.filter((x) => names.includes(x.PolicyName!)));
   },
 };
 

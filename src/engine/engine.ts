@@ -270,8 +270,8 @@ export class Engine {
     try {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
-        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, healGraceMs: this.o.healGraceMs, healthIntervalMs: this.o.healthIntervalMs,
-        licenseKey: this.o.licenseKey, specChanged: applying, signal: abort.signal,
+        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, lateMs: this.lag.lateMs, healGraceMs: this.o.healGraceMs,
+        healthIntervalMs: this.o.healthIntervalMs, licenseKey: this.o.licenseKey, specChanged: applying, signal: abort.signal,
       });
     } finally {
       this.running.delete(p.id);

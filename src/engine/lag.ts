@@ -10,6 +10,8 @@ export interface LagWindow { claimed: number; late: number; maxLateMs: number }
 export class Lag {
   private window: LagWindow = { claimed: 0, late: 0, maxLateMs: 0 };
   private behind = false;
+  /** The latest claim's worst lateness: how far behind passes run now (cache lifetimes stretch by it). */
+  lateMs = 0;
   /** A claim later than this after its due time is late: a tenth of the resync interval, at least 1 s. */
   readonly lateAfterMs: number;
 
@@ -20,6 +22,7 @@ export class Lag {
   /** One claim's lateness per project claimed; an empty claim means nothing was due: not behind. */
   claimed(latenesses: number[]) {
     const worst = Math.max(0, ...latenesses);
+    this.lateMs = worst;
     this.o.metrics.behind.set(worst / 1000);
     const late = latenesses.filter((ms) => ms > this.lateAfterMs).length;
     if (late) this.o.metrics.latePasses.inc(late);

@@ -14,6 +14,7 @@ import { createSealer } from "../../src/store/crypto.js";
 import { TtlCache } from "../../src/engine/cache.js";
 import { forgetAccountFacts } from "../../src/engine/engine.js";
 import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import { RUNNING_REGISTRATION_INTERVALS } from "../../reconcilers/taskDefinitions.js";
 import type { DesiredProject } from "../../src/model/project.js";
 import { createTestDatabase } from "../support/db.js";
 import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
@@ -67,6 +68,18 @@ describe("a no-drift pass of the only project in its account", () => {
       "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
       "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
     ]);
+  });
+
+  test("then the registrations the services run are checked against the account's listing every few intervals", async () => {
+    for (let i = 1; i < RUNNING_REGISTRATION_INTERVALS; i++) {
+      offset += RESYNC;
+      const { ops } = await callsOfOnePass();
+      expect(ops).toEqual(["ecs:DescribeServices", "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets"]);
+    }
+    offset += RESYNC + 1000;
+    const { result, ops } = await callsOfOnePass();
+    expect(allDone(result)).toBe(true);
+    expect(ops.filter((op) => op.startsWith("ecs:"))).toEqual(["ecs:DescribeServices", "ecs:ListTaskDefinitions"]);
   });
 
   test("prerequisites and the cluster are trusted for 20 minutes, then read again", async () => {

@@ -5,6 +5,7 @@ import pino from "pino";
 import { Writable } from "node:stream";
 import { Lag } from "../../src/engine/lag.js";
 import { createMetrics } from "../../src/metrics.js";
+import { mutableFactTtlMs } from "../../reconcilers/contract.js";
 
 function setup(resyncMs = 60_000) {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -51,5 +52,17 @@ describe("Lag", () => {
   test("late means more than a tenth of the interval, and at least 1 s", () => {
     expect(setup(60_000).lag.lateAfterMs).toBe(6_000);
     expect(setup(2_000).lag.lateAfterMs).toBe(1_000);
+  });
+});
+
+describe("cache lifetimes follow the interval passes really come due at", () => {
+  test("a fact read by a late pass outlives the lateness, so the account's next late pass still finds it", () => {
+    const { lag } = setup(10_000);
+    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(5_000);
+    lag.claimed([20_000, 24_000]);
+    expect(lag.lateMs).toBe(24_000);
+    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(29_000);
+    lag.claimed([]);
+    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(5_000);
   });
 });
