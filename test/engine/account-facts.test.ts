@@ -74,7 +74,14 @@ describe("a no-drift pass of the only project in its account", () => {
     for (let i = 1; i < RUNNING_REGISTRATION_INTERVALS; i++) {
       offset += RESYNC;
       const { ops } = await callsOfOnePass();
-      expect(ops).toEqual(["ecs:DescribeServices", "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets"]);
+      // The same reads as the pass above but the listing.
+      expect(ops).toEqual([
+        "application-autoscaling:DescribeScalableTargets", "ecs:DescribeServices",
+        "elbv2:DescribeListeners", "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeLoadBalancers", "elbv2:DescribeTags",
+        "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups", "elbv2:DescribeTargetHealth",
+        "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
+        "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
+      ]);
     }
     offset += RESYNC + 1000;
     const { result, ops } = await callsOfOnePass();
