@@ -50,7 +50,14 @@ function readOrCreate(file: string, make: () => string): string {
   return v;
 }
 
-export async function startDaemon(config: Config, logger: Logger, opts: { sandbox?: SandboxCloud; pollMs?: number; healGraceMs?: number; healthIntervalMs?: number } = {}): Promise<Daemon> {
+/** What only tests set: an in-process sandbox, and intervals shorter than the configuration allows. */
+export interface DaemonOptions {
+  sandbox?: SandboxCloud; pollMs?: number; healGraceMs?: number; healthIntervalMs?: number;
+  /** The engine's longest sleep between claims (EngineOptions.idleMs): how late a short requeue may run. */
+  idleMs?: number;
+}
+
+export async function startDaemon(config: Config, logger: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const dataDir = path.resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   let embedded: EmbeddedServer | undefined;
@@ -99,7 +106,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: { sandbo
   const engine = new Engine({
     store, sealer, cloud, logger, metrics, operatorId: config.operatorId, concurrency: config.concurrency, accountConcurrency: config.accountConcurrency,
     resyncMs: config.resyncSeconds * 1000, leaseMs: config.leaseSeconds * 1000, pollMs: opts.pollMs ?? config.pollSeconds * 1000,
-    healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs, licenseKey: config.licenseKey,
+    healGraceMs: opts.healGraceMs, healthIntervalMs: opts.healthIntervalMs, licenseKey: config.licenseKey, idleMs: opts.idleMs,
   });
   const api = await buildApi({ store, sealer, metrics, logger, tokens, cloud, operatorId: config.operatorId, planner: engine.dryRun });
   const url = await api.listen({ host: config.host, port: config.port });

@@ -118,7 +118,8 @@ export async function startWorld(moto: Moto, o: WorldOptions = {}): Promise<Worl
     BYOC_LEASE_SECONDS: "10", BYOC_LICENSE_KEY: "moto-license-key",
   });
   const logger = pino({ level: process.env.BYOC_TEST_LOG_LEVEL ?? "silent" });
-  const daemon = await startDaemon(config, logger, { pollMs: 200 });
+  // idleMs: a 200 ms requeue runs on time, not up to the engine's default 1 s idle sleep later.
+  const daemon = await startDaemon(config, logger, { pollMs: 200, idleMs: 50 });
   const token = WRITE_TOKEN.slice("write:".length);
 
   const api: World["api"] = async (method, urlPath, opts = {}) => {

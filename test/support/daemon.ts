@@ -13,6 +13,8 @@ export const READ = "read-token-for-e2e-tests-00001";
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
 export const ROLE = `arn:aws:iam::${ACCOUNT}:role/LangGraphCloudOperatorRole`;
+/** The test daemon engine's longest sleep between claims (see startTestDaemon). */
+export const IDLE_MS = 50;
 export const image = (tag: string, repo = "agent") => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${repo}:${tag}`;
 
 /**
@@ -72,7 +74,11 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
     BYOC_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString("base64"), ...opts.env,
   });
   const logger = pino({ level: opts.logLevel ?? "warn" }, opts.logStream ?? pino.destination("/dev/null"));
-  const d = await startDaemon(config, logger, { sandbox, pollMs: 150, healGraceMs: opts.healGraceMs ?? 500, healthIntervalMs: opts.healthIntervalMs });
+  // The engine looks for due work at least every IDLE_MS (1 s by default): a pass's 150 ms requeue then
+  // runs on time instead of up to a second late, which every wait on the operator would pay.
+  const d = await startDaemon(config, logger, {
+    sandbox, pollMs: 150, idleMs: IDLE_MS, healGraceMs: opts.healGraceMs ?? 500, healthIntervalMs: opts.healthIntervalMs,
+  });
   const http: TestDaemon["http"] = async (method, path, body, headers = {}) => {
     const res = await fetch(d.url + path, {
       method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
