@@ -49,6 +49,8 @@ function patchOf(form, base) {
   for (const def of EDITED) {
     const v = valueOf(form, def);
     if (v !== undefined && String(v) !== String(getPath(base, def.path) ?? "")) setPath(patch, def.path, v);
+    // An emptied optional value (the certificate) is removed: null in the merge patch.
+    else if (v === undefined && def.nullable && getPath(base, def.path) != null) setPath(patch, def.path, null);
   }
   const env = valueOf(form, { path: "env", kind: "map" });
   const envPatch = {};

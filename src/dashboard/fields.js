@@ -16,6 +16,34 @@ const service = (role, title) => ({
   ],
 });
 
+/** How the containers run and answer (docs/reference.md §3); `blank` adds a "default" choice (the create form). */
+const dataPlane = (blank) => ({
+  legend: "Data plane",
+  fields: [
+    {
+      path: "cpuArchitecture",
+      label: "CPU architecture",
+      kind: "select",
+      options: [...(blank ? [""] : []), "X86_64", "ARM64"],
+      hint: "ARM64 for images built on Apple silicon",
+    },
+    {
+      path: "ingress.visibility",
+      label: "Load balancer",
+      kind: "select",
+      options: [...(blank ? [""] : []), "public", "internal"],
+      hint: "internal: reachable only inside the VPC",
+    },
+    {
+      path: "ingress.certificateArn",
+      label: "ACM certificate ARN (HTTPS)",
+      placeholder: "arn:aws:acm:us-east-1:123456789012:certificate/…",
+      hint: "in the project's account and region; empty: HTTP on port 80",
+      nullable: true,
+    },
+  ],
+});
+
 export const CREATE_GROUPS = [
   {
     legend: "Project",
@@ -35,6 +63,7 @@ export const CREATE_GROUPS = [
   },
   service("api", "API service"),
   service("queue", "Queue worker"),
+  dataPlane(true),
   {
     legend: "Database",
     fields: [
@@ -66,6 +95,7 @@ export const EDIT_GROUPS = [
   },
   service("api", "API service"),
   service("queue", "Queue worker"),
+  dataPlane(false),
   {
     legend: "Environment",
     fields: [

@@ -53,6 +53,8 @@ export function summary(p, s, revisions) {
         p.deploymentType,
         p.region,
         p.roleArn,
+        p.cpuArchitecture,
+        p.ingress ? `${p.ingress.visibility} load balancer${p.ingress.certificateArn ? " (HTTPS)" : ""}` : null,
         `generation ${s?.observedGeneration ?? 0}/${p.generation}`,
         p.tenantId && session.tenants ? `tenant ${tenantName(p.tenantId)}` : null,
       ]

@@ -112,6 +112,7 @@ test("the create form shows the API's errors next to the fields they name, then 
   // The deployment's URL is a link where the operator reports one, and no link where it does not.
   if (status.url) expect(await page.getAttribute("a[data-url]", "href")).toBe(status.url);
   else expect(await page.$("a[data-url]")).toBeNull();
+  expect(await page.textContent("p.meta")).toContain("X86_64 · public load balancer");
   expect(await sameDocument()).toBe(true);
   expect(await seriousViolations(page)).toEqual([]);
 });
@@ -119,6 +120,10 @@ test("the create form shows the API's errors next to the fields they name, then 
 test("a stale edit says someone else changed the project, shows the difference and overwrites nothing", async () => {
   await page.click("#action-edit");
   await page.waitForSelector(`#action-panel ${field("deletionPolicy")}`);
+  // The data-plane fields are edited where the others are, filled with the project's values.
+  expect(await page.inputValue(`#action-panel ${field("cpuArchitecture")}`)).toBe("X86_64");
+  expect(await page.inputValue(`#action-panel ${field("ingress.visibility")}`)).toBe("public");
+  expect(await page.inputValue(`#action-panel ${field("resources.api.maxReplicas")}`)).toBe("1");
   await page.selectOption(`#action-panel ${field("deletionPolicy")}`, "delete");
   await t.patch("shopfront", { env: { FROM_ELSEWHERE: "1" } }); // someone else, meanwhile
   await page.click("#action-panel button:text('Save')");
