@@ -11,6 +11,7 @@ import pino, { type Logger } from "pino";
 import postgres from "postgres";
 import { buildApi } from "../../src/api/server.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, type CloudBackend } from "../../src/cloud/clients.js";
+import { SANDBOX_LICENSE_KEY } from "../../src/config/index.js";
 import { limitHeapGrowth } from "../../src/daemon.js";
 import { Engine } from "../../src/engine/engine.js";
 import { createMetrics, type Metrics } from "../../src/metrics.js";
@@ -153,6 +154,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const engine = new Engine({
     store, sealer, cloud, logger, metrics, operatorId, concurrency, accountConcurrency: o.accountConcurrency ?? 8,
     resyncMs: o.resyncMs ?? 60_000, leaseMs: o.leaseMs ?? 15_000, pollMs: o.pollMs ?? 2_000,
+    // The sandbox's image model refuses a LangGraph task without a licence, as the real image does.
+    licenseKey: SANDBOX_LICENSE_KEY,
   });
   let api: FastifyInstance | undefined;
   let url: string | undefined;
