@@ -161,6 +161,16 @@ describe("ModifyDBInstance", () => {
     expect(err.name).toBe("InvalidParameterCombination");
     expect(err.Code).toBe("InvalidParameterCombination");
   });
+
+  it("grows storage by at least 10%, counted in whole GiB: 50 → 54 refused, 50 → 55 accepted (50 × 1.1 is 55.00000000000001 in floating point)", async () => {
+    const f = new SandboxFixture({ delayMs: DELAY });
+    const { rds } = await f.clients();
+    await available(f, rds, { AllocatedStorage: 50 });
+    const err = await rejection(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "lg-demo", AllocatedStorage: 54, ApplyImmediately: true })));
+    expect(err.name).toBe("InvalidParameterCombination");
+    const out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "lg-demo", AllocatedStorage: 55, ApplyImmediately: true }));
+    expect(out.DBInstance?.PendingModifiedValues?.AllocatedStorage).toBe(55);
+  });
 });
 
 describe("DeleteDBInstance", () => {

@@ -165,7 +165,7 @@ function modifyDBInstance(ctx: OpContext, input: ModifyInput) {
     if (input.AllocatedStorage < inst.allocatedStorage) {
       fail("rds", "InvalidParameterCombination", `Invalid storage size for engine name ${inst.engine} and storage type ${inst.storageType}: ${input.AllocatedStorage}. You can't decrease the allocated storage of a DB instance.`);
     }
-    if (input.AllocatedStorage !== current && input.AllocatedStorage < Math.ceil(inst.allocatedStorage * 1.1)) {
+    if (input.AllocatedStorage !== current && input.AllocatedStorage < Math.ceil((inst.allocatedStorage * 11) / 10)) {
       fail("rds", "InvalidParameterCombination", "The new storage size must be at least 10% greater than the current storage size.");
     }
   }
