@@ -9,10 +9,10 @@
 // Idempotent: RegisterScalableTarget and PutScalingPolicy create or update by name; deletes tolerate
 // ObjectNotFoundException (already gone).
 import {
-  DeleteScalingPolicyCommand, DeregisterScalableTargetCommand, DescribeScalingPoliciesCommand, ListTagsForResourceCommand,
-  PutScalingPolicyCommand, RegisterScalableTargetCommand, TagResourceCommand, type ScalingPolicy,
+  DeleteScalingPolicyCommand, DeregisterScalableTargetCommand, ListTagsForResourceCommand,
+  PutScalingPolicyCommand, RegisterScalableTargetCommand, TagResourceCommand,
 } from "@aws-sdk/client-application-auto-scaling";
-import { batched, scalableTargetsRead, type BatchRead } from "../src/cloud/batch.js";
+import { batched, scalableTargetsRead, scalingPoliciesRead } from "../src/cloud/batch.js";
 import { awsErrorCode, classifyFailure, rootAwsError } from "../src/cloud/errors.js";
 import { ECS_SCALABLE_DIMENSION, projectNames } from "../src/cloud/names.js";
 import {
@@ -27,27 +27,6 @@ import { desiredRange, type ServicesByRole } from "./services.js";
 const NAMESPACE = "ecs";
 const GONE = ["ObjectNotFoundException"];
 
-/**
- * Policies by name, for the passes of an account together: one request is a project's four names.
- * AWS answers 10 policies a page (MaxResults 1–10), so a batch pages through its answer.
- */
-const scalingPoliciesRead: BatchRead<string[], ScalingPolicy[]> = {
-  key: "application-autoscaling:DescribeScalingPolicies",
-  capacity: 50,
-  weight: (names) => names.length,
-  async run(aws, lists) {
-    const found: ScalingPolicy[] = [];
-    let NextToken: string | undefined;
-    do {
-      const out = await aws.autoscaling.send(new DescribeScalingPoliciesCommand({
-        ServiceNamespace: NAMESPACE, PolicyNames: lists.flat(), MaxResults: 10, NextToken,
-      }));
-      found.push(...(out.ScalingPolicies ?? []));
-      NextToken = out.NextToken;
-    } while (NextToken);
-    return lists.map((names) => found.filter((p) => names.includes(p.PolicyName!)));
-  },
-};
 
 const policyNames = (p: string) =>
   SCALED_ROLES.flatMap((r) => [projectNames(p).scalingPolicy(r, "cpu"), projectNames(p).scalingPolicy(r, "memory")]);
