@@ -40,14 +40,14 @@ export interface Ingress {
   encrypted: boolean;
 }
 
-export interface IngressInput { network: Pick<Network, "vpc" | "publicSubnets" | "privateSubnets" | "lbSg"> }
+export interface IngressInput { network: Pick<Network, "vpc" | "loadBalancerSubnets" | "lbSg"> }
 
 function want(ctx: PassContext, input: IngressInput): IngressWant {
   const internal = ctx.project.ingress.visibility === "internal";
   return {
     projectId: ctx.project.id, name: projectNames(ctx.project.name).loadBalancer, tags: projectTags(ctx),
     scheme: internal ? "internal" : "internet-facing",
-    subnets: [...(internal ? input.network.privateSubnets : input.network.publicSubnets)].sort(),
+    subnets: internal ? input.network.loadBalancerSubnets.internal : input.network.loadBalancerSubnets.public,
     lbSg: input.network.lbSg, certificateArn: ctx.project.ingress.certificateArn,
     accountId: ctx.aws.accountId, region: ctx.aws.region, pollMs: ctx.pollMs, resyncMs: ctx.resyncMs,
   };

@@ -52,7 +52,7 @@ export interface IngressWant {
   name: string;
   tags: TagMap;
   scheme: "internet-facing" | "internal";
-  /** The subnets for the scheme, sorted. */
+  /** The subnets for the scheme, one per Availability Zone, sorted. */
   subnets: string[];
   lbSg: string | undefined;
   certificateArn: string | undefined;
@@ -141,7 +141,7 @@ function prerequisites(want: IngressWant): Outcome | undefined {
   if (want.subnets.length < 2) {
     const which = want.scheme === "internal" ? "private (langgraph-cloud-private=1)" : "public (langgraph-cloud-private=0)";
     return blocked("NotEnoughSubnets", `an Application Load Balancer needs subnets in at least two Availability Zones; found `
-      + `${want.subnets.length} ${which} subnet(s): re-apply deploy/terraform/customer-account in ${want.accountId}/${want.region}`, { afterMs });
+      + `${which} subnets in ${want.subnets.length} zone(s): re-apply deploy/terraform/customer-account in ${want.accountId}/${want.region}`, { afterMs });
   }
   const cert = foreignCertificate(want);
   if (cert) return blocked("CertificateNotFound", cert, { afterMs: want.resyncMs });

@@ -4,7 +4,7 @@
 // PREREQUISITE_TTL_MS and shared by that account's projects.
 // AWS calls: ec2:DescribeVpcs, ec2:DescribeSubnets, ec2:DescribeSecurityGroups, rds:DescribeDBSubnetGroups,
 // servicediscovery:ListNamespaces.
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand, type Subnet } from "@aws-sdk/client-ec2";
 import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
 import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { awsErrorCode } from "../src/cloud/errors.js";
@@ -20,6 +20,11 @@ export interface Network {
   privateSubnets: string[];
   /** For internet-facing load balancers (langgraph-cloud-private=0), sorted; empty in an account without them. */
   publicSubnets: string[];
+  /**
+   * What a load balancer is given: ELB takes one subnet per Availability Zone, so the first (by id) of each
+   * zone's public subnets (internet-facing) or private ones (internal), sorted.
+   */
+  loadBalancerSubnets: { public: string[]; internal: string[] };
   serviceSg: string;
   /** `langgraph-cloud-lb-sg`; undefined in an account set up before load balancers (the ingress step says so). */
   lbSg: string | undefined;
@@ -41,6 +46,21 @@ async function redisNamespace(ctx: PassContext): Promise<string | undefined> {
   return undefined;
 }
 
+/** The subnets tagged langgraph-cloud-private=<value>, by id. */
+const taggedSubnets = (subnets: Subnet[], value: string) => subnets
+  .filter((x) => x.SubnetId && x.Tags?.some((t) => t.Key === TAG_PRIVATE && t.Value === value))
+  .sort((a, b) => a.SubnetId!.localeCompare(b.SubnetId!));
+
+/** The first subnet (by id) of each Availability Zone, sorted: ELB takes no more than one per zone. */
+export function onePerAvailabilityZone(subnets: Pick<Subnet, "SubnetId" | "AvailabilityZone">[]): string[] {
+  const byZone = new Map<string, string>();
+  for (const x of [...subnets].sort((a, b) => a.SubnetId!.localeCompare(b.SubnetId!))) {
+    const zone = x.AvailabilityZone ?? x.SubnetId!;
+    if (!byZone.has(zone)) byZone.set(zone, x.SubnetId!);
+  }
+  return [...byZone.values()].sort();
+}
+
 /** What is missing, for the user; discovery stops at the first. */
 export type NetworkObservation = { found: Network } | { missing: string };
 
@@ -53,9 +73,8 @@ async function observeNetwork(ctx: PassContext): Promise<NetworkObservation> {
   const subnets = await ec2.send(new DescribeSubnetsCommand({
     Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: `tag:${TAG_ENABLED}`, Values: ["1"] }],
   }));
-  const tagged = (value: string) => (subnets.Subnets ?? [])
-    .filter((s) => s.Tags?.some((t) => t.Key === TAG_PRIVATE && t.Value === value))
-    .flatMap((s) => (s.SubnetId ? [s.SubnetId] : [])).sort();
+  const tagged = (value: string) => taggedSubnets(subnets.Subnets ?? [], value).map((x) => x.SubnetId!);
+  const onePerZone = (value: string) => onePerAvailabilityZone(taggedSubnets(subnets.Subnets ?? [], value));
   const privateSubnets = tagged("1");
   if (privateSubnets.length === 0) return { missing: `no private subnets tagged ${TAG_PRIVATE}=1 in ${vpc}` };
   const sgs = await ec2.send(new DescribeSecurityGroupsCommand({
@@ -74,7 +93,7 @@ async function observeNetwork(ctx: PassContext): Promise<NetworkObservation> {
   if (!redisNamespaceId) return { missing: `no Cloud Map namespace ${REDIS_NAMESPACE_NAME}` };
   return {
     found: {
-      vpc, privateSubnets, publicSubnets: tagged("0"), serviceSg, lbSg: sg(LB_SG_NAME), dbSubnetGroup: DB_SUBNET_GROUP_NAME,
+      vpc, privateSubnets, publicSubnets: tagged("0"), loadBalancerSubnets: { public: onePerZone("0"), internal: onePerZone("1") }, serviceSg, lbSg: sg(LB_SG_NAME), dbSubnetGroup: DB_SUBNET_GROUP_NAME,
       executionRoleArn: iamRoleArn(ctx.aws.region, accountId, TASK_EXECUTION_ROLE_NAME), redisNamespaceId,
     },
   };

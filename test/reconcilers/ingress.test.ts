@@ -5,6 +5,7 @@ import {
   decideIngress, HEALTH_CHECK, type IngressObservation, type IngressWant, type ListenerSeen,
 } from "../../reconcilers/ingressDecide.js";
 import { decideIngressHealth } from "../../reconcilers/ingressHealth.js";
+import { onePerAvailabilityZone } from "../../reconcilers/network.js";
 
 const PID = "00000000-0000-0000-0000-000000000001";
 const OURS = { "langgraph-cloud": "p", "byoc:project-id": PID, "byoc:managed-by": "op" };
@@ -129,5 +130,15 @@ describe("target health", () => {
   ])("$reason", ({ targets, o: opts, want: expected }) => {
     const d = decideIngressHealth(targets.map((State, i) => ({ Target: { Id: `10.0.0.${i}` }, TargetHealth: { State: State as "healthy" } })), opts);
     expect(`${d.kind} ${d.reason}`).toBe(expected);
+  });
+});
+
+describe("load balancer subnets", () => {
+  test.each([
+    { reason: "one per zone already → all of them, sorted", subnets: [["subnet-b", "z2"], ["subnet-a", "z1"]], want: ["subnet-a", "subnet-b"] },
+    { reason: "two in one zone → the first by id of that zone (ELB takes one per zone)", subnets: [["subnet-c", "z1"], ["subnet-a", "z1"], ["subnet-b", "z2"]], want: ["subnet-a", "subnet-b"] },
+    { reason: "all in one zone → one subnet (the ingress step then says NotEnoughSubnets)", subnets: [["subnet-b", "z1"], ["subnet-a", "z1"]], want: ["subnet-a"] },
+  ])("$reason", ({ subnets, want }) => {
+    expect(onePerAvailabilityZone(subnets.map(([SubnetId, AvailabilityZone]) => ({ SubnetId, AvailabilityZone })))).toEqual(want);
   });
 });

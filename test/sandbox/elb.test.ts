@@ -2,6 +2,7 @@
 // refused with AWS's code (the wire code the operator keys on, and the SDK's modelled class), a new
 // load balancer provisions before it is active, listeners need certificates ACM has in the account
 // and region, and an ECS service's tasks become the target group's targets.
+import { DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import {
   CreateListenerCommand, DeleteListenerCommand, DeleteTargetGroupCommand, DescribeLoadBalancerAttributesCommand, DescribeLoadBalancersCommand,
@@ -54,6 +55,15 @@ describe("load balancers", () => {
     const a = await ingressAccount(new SandboxFixture({ delayMs: DELAY }));
     const err = await rejection(a.createLoadBalancer("lg-demo", { Subnets: [a.publicSubnets[0].SubnetId] }));
     expect(code(err)).toBe("ValidationError");
+  });
+
+  it("take one subnet per Availability Zone: a second of the same zone is InvalidConfigurationRequest", async () => {
+    const a = await ingressAccount(new SandboxFixture({ delayMs: DELAY }));
+    const zone = a.publicSubnets[0].AvailabilityZone;
+    const sameZone = (await a.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [a.vpcId] }] }))).Subnets!
+      .find((x) => x.AvailabilityZone === zone && x.SubnetId !== a.publicSubnets[0].SubnetId)!;
+    const err = await rejection(a.createLoadBalancer("lg-demo", { Subnets: [...a.publicSubnets.map((x) => x.SubnetId), sameZone.SubnetId] }));
+    expect(code(err)).toBe("InvalidConfigurationRequest");
   });
 
   it("described by names fail with LoadBalancerNotFound when any one is missing", async () => {

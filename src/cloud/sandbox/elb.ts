@@ -36,6 +36,10 @@ function checkNetwork(ctx: OpContext, subnetIds: string[], groupIds: string[]): 
   if (new Set(subnets.map((s) => s.az)).size < 2) {
     fail("elbv2", "ValidationError", "At least two subnets in two different Availability Zones must be specified");
   }
+  // ELB takes one subnet per Availability Zone ("You can specify only one subnet per Availability Zone").
+  if (new Set(subnets.map((s) => s.az)).size < subnets.length) {
+    fail("elbv2", "InvalidConfigurationRequestException", "A load balancer cannot be attached to multiple subnets in the same Availability Zone");
+  }
   const vpcs = new Set(subnets.map((s) => s.vpcId));
   if (vpcs.size > 1) fail("elbv2", "InvalidConfigurationRequestException", "The subnets must all belong to the same VPC");
   const vpcId = subnets[0].vpcId;
