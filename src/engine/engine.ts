@@ -10,7 +10,7 @@ import type { PassPlan } from "../model/project.js";
 import type { Sealer } from "../store/crypto.js";
 import { isConnectionError, type Store } from "../store/db.js";
 import { intentsFor } from "../store/intents.js";
-import { claimDueProjects, nextDueInMs, releaseLeases, renewLeases, type Claim } from "../store/leases.js";
+import { claimDue, nextDueInMs, releaseLeases, renewLeases, type Claim } from "../store/leases.js";
 import { loadProjects, savePass, type LoadedProject, type PassWrite } from "../store/passes.js";
 import { DESIRED_CHANNEL } from "../store/projects.js";
 import type { PassCache } from "../../reconcilers/contract.js";
@@ -152,10 +152,12 @@ export class Engine {
     while (!this.stopping) {
       let claimed = 0;
       let limit = 0;
+      let nextDue: number | undefined;
       try {
         limit = Math.min(this.o.concurrency * 2 - this.held.size, 500);
-        const claims = await claimDueProjects(this.o.store, this.o.operatorId, limit, this.o.leaseMs);
+        const { claims, nextDueMs } = await claimDue(this.o.store, this.o.operatorId, limit, this.o.leaseMs);
         claimed = claims.length;
+        nextDue = nextDueMs;
         // A claim that found nothing due says "on time"; none made (all slots held) says nothing.
         if (limit > 0) this.lag.claimed(claims.map((c) => c.lateMs));
         if (claims.length) await this.dispatch(claims);
@@ -166,7 +168,8 @@ export class Engine {
       }
       // A full batch may have left more due; a short one took all there were (no need to ask again).
       if (claimed > 0 && claimed === limit && this.held.size < this.o.concurrency * 2) continue;
-      const due = await nextDueInMs(this.o.store).catch(() => undefined);
+      // The claim said when the next one falls due; with no claim made (every slot held) ask.
+      const due = limit > 0 ? nextDue : await nextDueInMs(this.o.store).catch(() => undefined);
       await this.sleep(Math.max(10, Math.min(idleMs, due ?? idleMs)));
     }
   }

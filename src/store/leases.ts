@@ -16,24 +16,42 @@ export interface Claim {
  */
 export const CLAIM_AHEAD_MS = 50;
 
-export async function claimDueProjects(store: Store, owner: string, limit: number, leaseMs: number): Promise<Claim[]> {
-  if (limit <= 0) return [];
-  const rows = await store.sql<{ project_id: string; attempts: number; account_id: string; wakes: number; due_ms: number; late_ms: number }[]>`
+/**
+ * Claims up to `limit` due projects and says, in the same statement, when the next unclaimed one falls
+ * due (undefined: none): the claim loop sleeps until then without asking again.
+ */
+export async function claimDue(store: Store, owner: string, limit: number, leaseMs: number): Promise<{ claims: Claim[]; nextDueMs?: number }> {
+  if (limit <= 0) return { claims: [] };
+  const [row] = await store.sql<{ claimed: Array<{ project_id: string; attempts: number; account_id: string; wakes: number; due_ms: number; late_ms: number }>; next_due_ms: number | null }[]>`
     WITH due AS (
       SELECT l.project_id FROM leases l
       WHERE l.due_at <= now() + make_interval(secs => ${CLAIM_AHEAD_MS / 1000}) AND (l.owner IS NULL OR l.expires_at < now())
       ORDER BY l.due_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+      UPDATE leases l SET owner = ${owner}, expires_at = now() + make_interval(secs => ${leaseMs / 1000})
+      FROM due, projects p
+      WHERE l.project_id = due.project_id AND p.id = l.project_id
+      RETURNING l.project_id, l.attempts, l.wakes, p.account_id, l.due_at,
+        (extract(epoch FROM l.due_at) * 1000)::float8 AS due_ms, (extract(epoch FROM now() - l.due_at) * 1000)::float8 AS late_ms
     )
-    UPDATE leases l SET owner = ${owner}, expires_at = now() + make_interval(secs => ${leaseMs / 1000})
-    FROM due, projects p
-    WHERE l.project_id = due.project_id AND p.id = l.project_id
-    RETURNING l.project_id, l.attempts, l.wakes, p.account_id,
-      (extract(epoch FROM l.due_at) * 1000)::float8 AS due_ms, (extract(epoch FROM now() - l.due_at) * 1000)::float8 AS late_ms`;
-  return rows.map((r) => ({
-    projectId: r.project_id, attempts: r.attempts, accountId: r.account_id, wakes: r.wakes, dueAt: r.due_ms, lateMs: r.late_ms,
-  }));
+    SELECT
+      (SELECT coalesce(json_agg(json_build_object('project_id', project_id, 'attempts', attempts, 'wakes', wakes, 'account_id', account_id,
+        'due_ms', due_ms, 'late_ms', late_ms) ORDER BY due_at), '[]') FROM claimed) AS claimed,
+      -- The statement's snapshot still shows the rows it claimed as free: they are left out by hand.
+      (SELECT (extract(epoch FROM (min(l.due_at) - now())) * 1000)::float8 FROM leases l
+        WHERE (l.owner IS NULL OR l.expires_at < now()) AND NOT EXISTS (SELECT 1 FROM claimed c WHERE c.project_id = l.project_id)) AS next_due_ms`;
+  return {
+    claims: row.claimed.map((r) => ({
+      projectId: r.project_id, attempts: r.attempts, accountId: r.account_id, wakes: r.wakes, dueAt: r.due_ms, lateMs: r.late_ms,
+    })),
+    nextDueMs: row.next_due_ms ?? undefined,
+  };
+}
+
+export async function claimDueProjects(store: Store, owner: string, limit: number, leaseMs: number): Promise<Claim[]> {
+  return (await claimDue(store, owner, limit, leaseMs)).claims;
 }
 
 /** Extend every lease this replica holds; returns the ids it no longer holds. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto";
 import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 import { createSealer } from "../../src/store/crypto.js";
-import { claimDueProjects, releaseLeases, renewLeases } from "../../src/store/leases.js";
+import { claimDue, claimDueProjects, releaseLeases, renewLeases } from "../../src/store/leases.js";
 import { addRevision, createProject, requestReconcile } from "../../src/store/projects.js";
 import { loadProjects, savePass } from "../../src/store/passes.js";
 import { createTestDatabase } from "../support/db.js";
@@ -63,6 +63,55 @@ describe("claimDueProjects", () => {
     await claimDueProjects(store, "A", 10, 15_000);
     expect(await releaseLeases(store, "A")).toBe(1);
     expect(await claimDueProjects(store, "B", 10, 15_000)).toHaveLength(1);
+  });
+});
+
+describe("claimDue: the next due time in the claim's own statement", () => {
+  test("says when the first unclaimed project falls due, leaving out what it claimed", async () => {
+    const now = await newProject("now");
+    await newProject("soon");
+    await store.sql`UPDATE leases SET due_at = now() + interval '30 seconds' WHERE project_id <> ${now}`;
+    const { claims, nextDueMs } = await claimDue(store, "A", 10, 15_000);
+    expect(claims.map((c) => c.projectId)).toEqual([now]);
+    expect(nextDueMs).toBeGreaterThan(29_000);
+    expect(nextDueMs).toBeLessThanOrEqual(30_000);
+  });
+
+  test("nothing left unclaimed: no next due time; a held lease does not count", async () => {
+    await newProject("only");
+    expect((await claimDue(store, "A", 10, 15_000)).nextDueMs).toBeUndefined();
+    expect(await claimDue(store, "B", 10, 15_000)).toEqual({ claims: [], nextDueMs: undefined });
+  });
+
+  test("a full batch leaves the rest due now: the next due time is not in the future", async () => {
+    for (let i = 0; i < 3; i++) await newProject(`full-${i}`);
+    const { claims, nextDueMs } = await claimDue(store, "A", 2, 15_000);
+    expect(claims).toHaveLength(2);
+    expect(nextDueMs).toBeLessThanOrEqual(0);
+  });
+});
+
+describe("loadProjects: one statement for the project and what hangs off it", () => {
+  test("the newest 20 revisions newest first, conditions, resource status and open intents only", async () => {
+    const id = await newProject("loaded");
+    for (let n = 1; n <= 22; n++) await addRevision(store, id, `repo/app:v${n}`, { N: String(n) });
+    await store.sql`INSERT INTO conditions (project_id, type, status, reason, message, observed_generation) VALUES (${id}, 'Ready', 'False', 'Waiting', 'm', 3)`;
+    await store.sql`INSERT INTO resource_status (project_id, kind, name, arn, phase, last_error_code, last_error_message, attempts)
+      VALUES (${id}, 'RDSInstance', 'lg-loaded', 'arn:db', 'available', 'Throttling', 'slow down', 2)`;
+    await store.sql`INSERT INTO create_intents (project_id, kind, name, token) VALUES (${id}, 'ECSService', 'open', 't1')`;
+    await store.sql`INSERT INTO create_intents (project_id, kind, name, token, resolved_at) VALUES (${id}, 'ECSService', 'done', 't2', now())`;
+    const other = await newProject("empty");
+    const loaded = await loadProjects(store, sealer, [id, other]);
+    const p = loaded.get(id)!;
+    expect(p.desired.revisions.map((r) => r.number)).toEqual(Array.from({ length: 20 }, (_, i) => 22 - i));
+    expect(p.desired.revisions[0]).toMatchObject({ projectId: id, image: "repo/app:v22", env: { N: "22" }, status: "QUEUED" });
+    expect(p.desired.revisions[0].createdAt).toBeInstanceOf(Date);
+    expect(Number.isNaN(p.desired.revisions[0].createdAt.getTime())).toBe(false);
+    expect(p.conditions.get("Ready")).toEqual({ status: "False", reason: "Waiting", message: "m", observedGeneration: 3 });
+    expect(p.resources.get("RDSInstance|lg-loaded")).toEqual({ phase: "available", arn: "arn:db", code: "Throttling", message: "slow down", attempts: 2 });
+    expect([...p.pendingIntents]).toEqual(["ECSService|open"]);
+    const e = loaded.get(other)!;
+    expect([e.desired.revisions.length, e.conditions.size, e.resources.size, e.pendingIntents.size]).toEqual([0, 0, 0, 0]);
   });
 });
 
