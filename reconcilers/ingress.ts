@@ -21,6 +21,7 @@ import {
 } from "../src/cloud/names.js";
 import { act, done, halt, proceed, requeue, tolerate, type Action, type NoInput, type PassContext, type Step } from "./contract.js";
 import { decideIngress, HEALTH_CHECK, type IngressChange, type IngressWant, type ListenerWant } from "./ingressDecide.js";
+import { targetHealthKey } from "./ingressHealth.js";
 import { ingressDetailsKey, observeIngress, urlOf } from "./ingressObserve.js";
 import type { Network } from "./network.js";
 import { ownershipOf, projectTags, toKeyValue } from "./ownership.js";
@@ -74,6 +75,7 @@ function apply(ctx: PassContext, input: IngressInput, w: IngressWant, refs: Refs
   const delay = [{ Key: "deregistration_delay.timeout_seconds", Value: String(TG_DEREGISTRATION_DELAY_SECONDS) }];
   return act(c, async () => {
     ctx.cache.delete(ingressDetailsKey(ctx));
+    ctx.cache.delete(targetHealthKey(ctx));
     switch (c.op) {
       case "createLoadBalancer": {
         const out = await elb.send(new CreateLoadBalancerCommand({

@@ -52,7 +52,7 @@ export async function creation(base: BaseContext, run: RunStep): Promise<void> {
   });
   await run(autoscaling, ctx, { services: svcs });
   await run(rollout, ctx, { revision: rev, taskDefinitions: tds, services: svcs, postgres: secret.postgres });
-  await run(ingressHealth, ctx, { ingress: lb });
+  await run(ingressHealth, ctx, { ingress: lb, services: svcs });
   await run(health, ctx, {});
 }
 

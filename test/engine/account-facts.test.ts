@@ -58,13 +58,14 @@ describe("a no-drift pass of the only project in its account", () => {
     const { result, ops } = await callsOfOnePass();
     expect(allDone(result)).toBe(true);
     expect(result.planned).toEqual([]);
-    // ELBv2 cannot describe a load balancer's listeners and attributes and a target group's attributes and
-    // health in fewer calls (each takes one ARN); the names and tags are batched across the account.
+    // ELBv2 cannot describe a load balancer's listeners and attributes and a target group's attributes in
+    // fewer calls (each takes one ARN); the names and tags are batched across the account. Target health
+    // is read on the health cadence (the test below).
     // DescribeScalableTargets even without autoscaling: a target left behind must be removed.
     expect(ops).toEqual([
       "application-autoscaling:DescribeScalableTargets", "ecs:DescribeServices", "ecs:ListTaskDefinitions",
       "elbv2:DescribeListeners", "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeLoadBalancers", "elbv2:DescribeTags",
-      "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups", "elbv2:DescribeTargetHealth",
+      "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups",
       "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
       "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
     ]);
@@ -74,11 +75,11 @@ describe("a no-drift pass of the only project in its account", () => {
     for (let i = 1; i < RUNNING_REGISTRATION_INTERVALS; i++) {
       offset += RESYNC;
       const { ops } = await callsOfOnePass();
-      // The same reads as the pass above but the listing.
-      expect(ops).toEqual([
+      // The same reads as the pass above but the listing (and target health, on its 5-minute cadence).
+      expect(ops.filter((op) => op !== "elbv2:DescribeTargetHealth")).toEqual([
         "application-autoscaling:DescribeScalableTargets", "ecs:DescribeServices",
         "elbv2:DescribeListeners", "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeLoadBalancers", "elbv2:DescribeTags",
-        "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups", "elbv2:DescribeTargetHealth",
+        "elbv2:DescribeTargetGroupAttributes", "elbv2:DescribeTargetGroups",
         "logs:DescribeLogGroups", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
         "servicediscovery:ListServices", "servicediscovery:ListTagsForResource",
       ]);
@@ -114,6 +115,33 @@ describe("a no-drift pass of the only project in its account", () => {
     const throttled = [{ ...failed.steps.at(-1)!, outcome: { kind: "error" as const, code: "ThrottlingException", message: "slow down", throttled: true } }];
     expect(forgetAccountFacts(cache, p, throttled)).toBe(false);
     expect((await callsOfOnePass()).ops).not.toContain("ec2:DescribeVpcs");
+  });
+});
+
+describe("target health", () => {
+  test("a healthy reading is kept for the health interval while the api service is as it was, then read again", async () => {
+    offset += RESYNC + 1000;
+    expect((await callsOfOnePass()).ops).not.toContain("elbv2:DescribeTargetHealth");
+    offset += 5 * 60_000;
+    const { result, ops } = await callsOfOnePass();
+    expect(allDone(result)).toBe(true);
+    expect(ops.filter((op) => op === "elbv2:DescribeTargetHealth")).toHaveLength(1);
+    expect(result.steps.find((s) => s.kind === "TargetGroup")?.outcome).toMatchObject({ kind: "done", reason: "Unencrypted" });
+  });
+
+  test("a task of the api replaced (ECS's service events say so) is read again once the service is steady", async () => {
+    offset += RESYNC + 1000;
+    expect((await callsOfOnePass()).ops).not.toContain("elbv2:DescribeTargetHealth");
+    await sandbox.console.stopTasks(ACCOUNT, REGION, projectNames(p.name).service("api"), 1);
+    const ops: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const one = await callsOfOnePass();
+      ops.push(...one.ops);
+      if (allDone(one.result)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(ops.filter((op) => op === "elbv2:DescribeTargetHealth")).toHaveLength(1);
+    expect((await callsOfOnePass()).ops).not.toContain("elbv2:DescribeTargetHealth");
   });
 });
 
