@@ -16,7 +16,7 @@ import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-s
 import { ACMClient } from "@aws-sdk/client-acm";
 import { AwsSdkSigV4Signer } from "@aws-sdk/core";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { SMITHY_CONTEXT_KEY, type AwsCredentialIdentity, type ChecksumConstructor, type Command, type HttpRequest, type IdentityProviderConfig, type MetadataBearer, type MiddlewareStack } from "@smithy/types";
+import { SMITHY_CONTEXT_KEY, type AwsCredentialIdentity, type Logger, type ChecksumConstructor, type Command, type HttpRequest, type IdentityProviderConfig, type MetadataBearer, type MiddlewareStack } from "@smithy/types";
 import { accountOfRoleArn } from "./names.js";
 import { awsErrorCode, isThrottle } from "./errors.js";
 import { PerAccountRetryStrategy } from "./retry.js";
@@ -64,6 +64,13 @@ export interface CloudOptions {
 }
 
 const REFRESH_BEFORE_MS = 5 * 60_000;
+
+/**
+ * The SDK's logger middleware walks every call's input and output to filter secrets out of an info line
+ * (schemaLogFilter), and hands it to the client's logger, by default one that drops it. A logger without
+ * `info` skips that work (`logger?.info?.(…)`); like the default, it drops the rest.
+ */
+const SDK_LOGGER = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as Logger;
 export const SANDBOX_OPERATOR_CREDENTIALS: AwsCredentialIdentity = { accessKeyId: "AKIASANDBOXOPERATOR", secretAccessKey: "sandbox-secret" };
 
 export class AssumeRoleError extends Error {
@@ -87,6 +94,35 @@ type HandlerContext = { commandName?: string; partition_id?: string; [ACCOUNT_SE
  */
 const NO_ACCOUNT = async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: "NO-ACCOUNT-SESSION", secretAccessKey: "NO-ACCOUNT-SESSION" });
 
+type SigningKeyOf = (credentials: AwsCredentialIdentity, region: string, shortDate: string, service?: string) => Promise<Uint8Array>;
+
+/**
+ * A SignatureV4 that derives its signing key once a day per region and service (the key depends on
+ * nothing else but the session). The SDK's own cache of derived keys holds 50 for the whole process:
+ * with a session per customer account and ten services it missed on nearly every call past a handful
+ * of accounts, and each miss is five HMACs. Signatures are the SDK's, byte for byte
+ * (test/cloud/clients.test.ts compares them with a stock SignatureV4's).
+ */
+export function sessionSignatureV4(init: ConstructorParameters<typeof SignatureV4>[0]): SignatureV4 {
+  const v4 = new SignatureV4(init);
+  const own = v4 as unknown as { getSigningKey: SigningKeyOf };
+  const derive = own.getSigningKey.bind(v4);
+  let day: string | undefined;
+  let keys = new Map<string, Promise<Uint8Array>>();
+  own.getSigningKey = (credentials, region, shortDate, service) => {
+    if (shortDate !== day) { day = shortDate; keys = new Map(); }
+    const k = `${region}|${service}|${credentials.accessKeyId}|${credentials.sessionToken}`;
+    let key = keys.get(k);
+    if (!key) {
+      key = derive(credentials, region, shortDate, service);
+      keys.set(k, key);
+      key.catch(() => keys.delete(k));
+    }
+    return key;
+  };
+  return v4;
+}
+
 /**
  * SigV4 with the identity chosen for the request. The SDK's AwsSdkSigV4Signer (@aws-sdk/core 3.981)
  * ignores that identity: it signs with a SignatureV4 that config.signer builds from the client's own
@@ -103,7 +139,7 @@ class SessionSigner extends AwsSdkSigV4Signer {
     const key = `${region}|${service}|${config.signingEscapePath !== false}`;
     let v4 = bySession.get(key);
     if (!v4) {
-      v4 = new SignatureV4({ credentials: identity, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
+      v4 = sessionSignatureV4({ credentials: identity, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
       bySession.set(key, v4);
     }
     return v4;
@@ -159,7 +195,7 @@ export class Cloud {
   private stsClient(region: string): STSClient {
     let c = this.sts.get(region);
     if (!c) {
-      c = this.instrument(new STSClient({ region, credentials: this.o.baseCredentials, maxAttempts: this.o.maxAttempts ?? 4 }), "sts");
+      c = this.instrument(new STSClient({ region, credentials: this.o.baseCredentials, maxAttempts: this.o.maxAttempts ?? 4, logger: SDK_LOGGER }), "sts");
       this.sts.set(region, c);
     }
     return c;
@@ -229,7 +265,9 @@ export class Cloud {
     let r = this.regions.get(region);
     if (!r) {
       const maxAttempts = this.o.maxAttempts ?? 4;
-      const cfg = { region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts, retryStrategy: new PerAccountRetryStrategy(maxAttempts) };
+      const cfg = {
+        region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts, retryStrategy: new PerAccountRetryStrategy(maxAttempts), logger: SDK_LOGGER,
+      };
       r = {
         ecs: this.shared(new ECSClient(cfg), "ecs"),
         rds: this.shared(new RDSClient(cfg), "rds"),

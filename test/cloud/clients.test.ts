@@ -1,7 +1,7 @@
 // One set of SDK clients per region, shared by every customer account: each request is signed with the
 // session of the account it was sent for, retries included, and counted against that account's bucket.
 // Real SDK clients over the sandbox, which tells accounts apart by the access key a request is signed with.
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
@@ -12,7 +12,10 @@ import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balan
 import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
 import { ListCertificatesCommand } from "@aws-sdk/client-acm";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, type AwsClients, type CloudBackend } from "../../src/cloud/clients.js";
+import { createHash, createHmac } from "node:crypto";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { HttpRequest } from "@smithy/types";
+import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, sessionSignatureV4, type AwsClients, type CloudBackend } from "../../src/cloud/clients.js";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../../src/cloud/names.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { parseAuthorization } from "../../src/cloud/sandbox/runtime.js";
@@ -189,3 +192,36 @@ describe("Cloud.clientsFor", () => {
     ]);
   });
 });
+
+describe("sessionSignatureV4", () => {
+  const identity = { accessKeyId: "ASIAEXAMPLESESSION01", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", sessionToken: "token-1" };
+  /** SHA-256 and HMAC-SHA-256 as the SDK's Node hash gives them. */
+  class Sha256 {
+    private readonly h;
+    constructor(secret?: string | Uint8Array) { this.h = secret ? createHmac("sha256", secret) : createHash("sha256"); }
+    update(data: string | Uint8Array) { this.h.update(data); }
+    async digest() { return new Uint8Array(this.h.digest()); }
+    reset() {}
+  }
+  const request = (): HttpRequest => ({
+    method: "POST", protocol: "https:", hostname: "ecs.us-east-1.amazonaws.com", path: "/", query: {},
+    headers: { host: "ecs.us-east-1.amazonaws.com", "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonEC2ContainerServiceV20141113.DescribeServices" },
+    body: JSON.stringify({ cluster: "langgraph-cloud", services: ["lg-a-api"] }),
+  }) as HttpRequest;
+
+  test("signs byte for byte as the SDK's SignatureV4, on one day and the next, and derives the key once a day", async () => {
+    const init = { credentials: identity, region: "us-east-1", service: "ecs", sha256: Sha256 as never };
+    const derive = vi.spyOn(SignatureV4.prototype as unknown as { getSigningKey: () => unknown }, "getSigningKey");
+    const ours = sessionSignatureV4(init);
+    const stock = new SignatureV4(init);
+    for (const signingDate of [new Date("2026-12-03T10:00:00Z"), new Date("2026-12-03T10:00:05Z"), new Date("2026-12-04T00:00:01Z")]) {
+      const [a, b] = await Promise.all([ours.sign(request(), { signingDate }), stock.sign(request(), { signingDate })]);
+      expect(a.headers.authorization).toBe(b.headers.authorization);
+      expect(a.headers.authorization).toContain(`/${signingDate.toISOString().slice(0, 10).replace(/-/g, "")}/us-east-1/ecs/aws4_request`);
+    }
+    // The stock signer derives (through its cache) on each of its 3 calls; ours on the first call of each day.
+    expect(derive).toHaveBeenCalledTimes(3 + 2);
+    derive.mockRestore();
+  });
+});
+
