@@ -1,5 +1,5 @@
 // Steady state: N Ready projects (default 10,000; 10 per customer account), resync every 60 s, one
-// operator with the daemon's defaults (32 workers, 8 per account, admin API up), against the simulated
+// operator with the daemon's defaults (256 workers, 8 per account, admin API up), against the simulated
 // AWS in its own processes. Measures, over one resync interval after a warm-up interval: the operator
 // process's CPU and RSS, how late each pass started against its due time, AWS calls and Postgres
 // statements per no-drift pass. Usage: npm run bench -- steady-state [--projects 10000] [--window 60]

@@ -98,6 +98,7 @@ export async function startDaemon(config: Config, logger: Logger, opts: DaemonOp
     backend: config.cloud === "sandbox" ? sandbox : undefined,
     baseCredentials: config.cloud === "sandbox" ? SANDBOX_OPERATOR_CREDENTIALS : undefined,
     operatorId: config.operatorId,
+    maxSockets: config.concurrency,
     onCall: (c) => {
       metrics.awsCalls.inc({ service: c.service, operation: c.operation, outcome: c.outcome });
       if (c.throttled) metrics.throttles.inc({ service: c.service });

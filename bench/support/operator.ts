@@ -11,7 +11,7 @@ import pino, { type Logger } from "pino";
 import postgres from "postgres";
 import { buildApi } from "../../src/api/server.js";
 import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, type CloudBackend } from "../../src/cloud/clients.js";
-import { SANDBOX_LICENSE_KEY } from "../../src/config/index.js";
+import { DEFAULT_CONCURRENCY, SANDBOX_LICENSE_KEY } from "../../src/config/index.js";
 import { limitHeapGrowth } from "../../src/daemon.js";
 import { Engine } from "../../src/engine/engine.js";
 import { createMetrics, type Metrics } from "../../src/metrics.js";
@@ -120,7 +120,7 @@ function passAnnouncingLogger(onPassStart: OperatorOptions["onPassStart"], als: 
 
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
   limitHeapGrowth(); // as src/main.ts does
-  const concurrency = o.concurrency ?? 32;
+  const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
   const { store, queries } = countedStore(o.databaseUrl, Math.min(20, concurrency + 5), o.countQueries ?? true);
   const sealer = createSealer([BENCH_KEY]);
   const metrics = createMetrics();

@@ -79,7 +79,7 @@ export async function countConverged(store: Store): Promise<number> {
  * over `spreadS`, as a daemon that just started over old rows would find them.
  */
 export async function seedReadyProjects(url: string, sockets: string[], o: SeedOptions & { spreadS: number; timeoutMs: number }): Promise<{ names: string[]; convergeS: number }> {
-  const conv = await startOperatorProcess({ databaseUrl: url, sockets, operatorId: "converger", concurrency: 64, pollMs: 300, countQueries: false });
+  const conv = await startOperatorProcess({ databaseUrl: url, sockets, operatorId: "converger", concurrency: 256, pollMs: 300, countQueries: false });
   const { store } = countedStore(url, 2, false);
   try {
     const t0 = performance.now();

@@ -61,6 +61,11 @@ export interface CloudOptions {
   buckets?: AccountBuckets;
   maxAttempts?: number;
   operatorId: string;
+  /**
+   * Connections a region's client of one service may hold open to AWS (the SDK's default is 50): the
+   * engine's passes in flight (BYOC_CONCURRENCY), so requests do not queue for a socket behind others.
+   */
+  maxSockets?: number;
 }
 
 const REFRESH_BEFORE_MS = 5 * 60_000;
@@ -267,6 +272,7 @@ export class Cloud {
       const maxAttempts = this.o.maxAttempts ?? 4;
       const cfg = {
         region, credentials: NO_ACCOUNT, httpAuthSchemes: SIGV4_WITH_SESSION, maxAttempts, retryStrategy: new PerAccountRetryStrategy(maxAttempts), logger: SDK_LOGGER,
+        requestHandler: { httpsAgent: { keepAlive: true, maxSockets: Math.max(50, this.o.maxSockets ?? 50) } },
       };
       r = {
         ecs: this.shared(new ECSClient(cfg), "ecs"),
