@@ -4,53 +4,38 @@
 // changed. Real SDK clients over the sandbox, real Postgres; the pass cache runs on a clock the test
 // moves, so "an interval later" is exact and no assertion depends on timing.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { projectNames } from "../../src/cloud/names.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import { createSealer } from "../../src/store/crypto.js";
 import { TtlCache } from "../../src/engine/cache.js";
 import { forgetAccountFacts } from "../../src/engine/engine.js";
-import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import type { PassResult } from "../../reconcilers/pass.js";
 import { RUNNING_REGISTRATION_INTERVALS } from "../../reconcilers/taskDefinitions.js";
 import type { DesiredProject } from "../../src/model/project.js";
-import { createTestDatabase } from "../support/db.js";
-import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
+import { createDesiredProject, isReady as allDone, passPlace, type PassPlace } from "../support/pass-context.js";
 
-const ACCOUNT = "515151515151";
 const REGION = "eu-west-1";
 const RESYNC = 60_000;
-let store: Store;
-let drop: () => Promise<void>;
-const sealer = createSealer([randomBytes(32)]);
-const sandbox = new SandboxCloud({ delayMs: 10, seed: 9 });
-const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "facts" });
 let offset = 0;
 const cache = new TtlCache(undefined, () => Date.now() + offset);
+let at: PassPlace;
 let p: DesiredProject;
 
-const pass = () => runPass(p, passDeps({ store, sealer, cloud, account: ACCOUNT, region: REGION } satisfies ProjectPlace, p.id, cache));
-const allDone = (r: PassResult) => r.steps.every((s) => s.outcome.kind === "done") && r.steps.at(-1)?.kind === "Health";
+const pass = () => at.pass(p);
 /** The operations one pass made, sorted (the health reading every 5 min aside). */
 async function callsOfOnePass(): Promise<{ result: PassResult; ops: string[] }> {
-  sandbox.calls.reset();
+  at.sandbox.calls.reset();
   const result = await pass();
-  const ops = sandbox.calls.entries.map((c) => `${c.service}:${c.operation}`).filter((op) => op !== "cloudwatch:GetMetricData").sort();
+  const ops = at.sandbox.calls.entries.map((c) => `${c.service}:${c.operation}`).filter((op) => op !== "cloudwatch:GetMetricData").sort();
   return { result, ops };
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-  p = await createDesiredProject({ store, sealer, cloud, account: ACCOUNT, region: REGION }, "facts");
-  for (let i = 0; i < 300 && !allDone(await pass()); i++) await new Promise((r) => setTimeout(r, 25));
+  at = await passPlace({ account: "515151515151", region: REGION, operatorId: "facts", sandbox: { delayMs: 10, seed: 9 }, cache });
+  p = await createDesiredProject(at, "facts");
+  await at.untilReady(p);
   expect(allDone(await pass())).toBe(true);
 }, 120_000);
-afterAll(async () => { await store.sql.end(); await drop(); });
+afterAll(async () => { await at?.close(); });
 
 describe("a no-drift pass of the only project in its account", () => {
   test("one resync later makes each read once: services, task definitions, log group, DB, secrets, ingress, Cloud Map", async () => {
@@ -102,9 +87,9 @@ describe("a no-drift pass of the only project in its account", () => {
   });
 
   test("a pass that fails drops them: the next pass reads them again; a throttled one does not", async () => {
-    sandbox.setFaults({ serverErrorRate: 1 });
+    at.sandbox.setFaults({ serverErrorRate: 1 });
     let failed: PassResult;
-    try { failed = await pass(); } finally { sandbox.setFaults({ serverErrorRate: 0 }); }
+    try { failed = await pass(); } finally { at.sandbox.setFaults({ serverErrorRate: 0 }); }
     expect(failed.steps.at(-1)?.outcome.kind).toBe("error");
     expect(forgetAccountFacts(cache, p, failed.steps)).toBe(true);
     const { result, ops } = await callsOfOnePass();
@@ -150,7 +135,7 @@ describe("secret values", () => {
     offset += RESYNC + 1000;
     expect((await callsOfOnePass()).ops).not.toContain("secretsmanager:BatchGetSecretValue");
 
-    const aws = await cloud.clientsFor(p.roleArn, p.externalId, REGION);
+    const aws = await at.cloud.clientsFor(p.roleArn, p.externalId, REGION);
     await aws.secrets.send(new PutSecretValueCommand({ SecretId: projectNames(p.name).envSecret, SecretString: JSON.stringify({ K: "changed by hand" }) }));
     const { result, ops } = await callsOfOnePass();
     expect(ops.filter((op) => op === "secretsmanager:BatchGetSecretValue")).toHaveLength(1);

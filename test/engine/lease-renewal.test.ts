@@ -5,25 +5,20 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HeldLeases, type Renewal } from "../../src/engine/heldLeases.js";
 import { createSealer } from "../../src/store/crypto.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
+import type { Store } from "../../src/store/db.js";
 import { claimDueProjects, renewLeases } from "../../src/store/leases.js";
 import { loadProjects, savePass, type LoadedProject } from "../../src/store/passes.js";
 import { createProject } from "../../src/store/projects.js";
-import { createTestDatabase } from "../support/db.js";
+import { createTestStore } from "../support/db.js";
 
 const OWNER = "replica-a";
 const LEASE_MS = 15_000;
 const sealer = createSealer([randomBytes(32)]);
 let store: Store;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-});
-afterAll(async () => { await store?.sql.end(); await drop?.(); });
+beforeAll(async () => { ({ store, close } = await createTestStore()); });
+afterAll(async () => { await close?.(); });
 beforeEach(async () => { await store.sql`DELETE FROM projects`; });
 
 /** What one case can do, in the engine's own terms, to one project it has claimed. */

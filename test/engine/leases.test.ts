@@ -2,15 +2,15 @@
 // a write during a pass is not lost, and a replica that lost its lease cannot save.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { randomBytes } from "node:crypto";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
+import type { Store } from "../../src/store/db.js";
 import { createSealer } from "../../src/store/crypto.js";
 import { claimDue, claimDueProjects, releaseLeases, renewLeases } from "../../src/store/leases.js";
 import { addRevision, createProject, requestReconcile } from "../../src/store/projects.js";
 import { loadProjects, savePass } from "../../src/store/passes.js";
-import { createTestDatabase } from "../support/db.js";
+import { createTestStore } from "../support/db.js";
 
 let store: Store;
-let drop: () => Promise<void>;
+let close: () => Promise<void>;
 const sealer = createSealer([randomBytes(32)]);
 
 async function newProject(name: string, account = "123456789012") {
@@ -23,13 +23,8 @@ async function newProject(name: string, account = "123456789012") {
   return project.id;
 }
 
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-});
-afterAll(async () => { await store.sql.end(); await drop(); });
+beforeAll(async () => { ({ store, close } = await createTestStore()); });
+afterAll(async () => { await close?.(); });
 beforeEach(async () => { await store.sql`DELETE FROM projects`; });
 
 describe("claimDueProjects", () => {

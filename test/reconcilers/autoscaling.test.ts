@@ -2,19 +2,12 @@
 // sandbox beneath them (real Postgres for the rows): targets and policies where maxReplicas asks,
 // drift repaired, the autoscaler's count left alone, removal, and deletion before the services.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
 import { DeleteScalingPolicyCommand, RegisterScalableTargetCommand, type ScalingPolicy } from "@aws-sdk/client-application-auto-scaling";
 import { decideScaling, policyConfiguration, type ScalingSeen } from "../../reconcilers/autoscalingChanges.js";
-import { runPass, type PassResult } from "../../reconcilers/pass.js";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
+import type { PassResult } from "../../reconcilers/pass.js";
 import { CLUSTER_NAME } from "../../src/cloud/names.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { TtlCache } from "../../src/engine/cache.js";
-import { createSealer } from "../../src/store/crypto.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 import type { DesiredProject } from "../../src/model/project.js";
-import { createTestDatabase } from "../support/db.js";
-import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
+import { createDesiredProject, passPlace, type PassPlace } from "../support/pass-context.js";
 
 const PID = "00000000-0000-0000-0000-000000000001";
 const OURS = { "langgraph-cloud": "p", "byoc:project-id": PID, "byoc:managed-by": "op" };
@@ -59,44 +52,25 @@ describe("decide", () => {
 describe("passes over the sandbox", () => {
   const ACCOUNT = "515151515151";
   const REGION = "us-east-1";
-  const sealer = createSealer([randomBytes(32)]);
-  const sandbox = new SandboxCloud({ delayMs: 20, seed: 9 });
-  const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "scaling" });
-  const cache = new TtlCache();
-  let store: Store;
-  let drop: () => Promise<void>;
+  let at: PassPlace;
   let p: DesiredProject;
-  const place = (): ProjectPlace => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
-  const pass = () => runPass(p, passDeps(place(), p.id, cache));
-  const allDone = (r: PassResult) => r.steps.every((s) => s.outcome.kind === "done") && r.steps.at(-1)?.kind === "Health";
-  async function untilReady(): Promise<PassResult[]> {
-    const seen: PassResult[] = [];
-    for (let i = 0; i < 300; i++) {
-      const r = await pass();
-      seen.push(r);
-      if (allDone(r)) return seen;
-      await new Promise((res) => setTimeout(res, 25));
-    }
-    throw new Error(`${p.name} did not become Ready`);
-  }
-  const state = () => sandbox.state(ACCOUNT, REGION);
+  const pass = () => at.pass(p);
+  const untilReady = () => at.untilReady(p);
+  const state = () => at.state();
   const targets = async () => Object.values((await state()).scaling.targets).map((t) => `${t.resourceId} ${t.min}-${t.max}`).sort();
   const policies = async () => Object.values((await state()).scaling.policies).map((x) => x.name).sort();
   const count = async (role: string) => (await state()).ecs.services.find((s) => s.name === `lg-scale-${role}` && s.status === "ACTIVE")?.desiredCount;
   const events = (rs: PassResult[]) => rs.flatMap((r) => r.events).map((e) => `${e.reason}: ${e.message}`);
-  const aas = async () => (await cloud.clientsFor(p.roleArn, p.externalId, REGION)).autoscaling;
+  const aas = async () => (await at.cloud.clientsFor(p.roleArn, p.externalId, REGION)).autoscaling;
   const queueId = `service/${CLUSTER_NAME}/lg-scale-queue`;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    await applyMigrations(db.url);
-    store = connect(db.url);
-    p = await createDesiredProject(place(), "scale");
+    at = await passPlace({ account: ACCOUNT, region: REGION, operatorId: "scaling", sandbox: { delayMs: 20, seed: 9 } });
+    p = await createDesiredProject(at, "scale");
     p.resources.queue.maxReplicas = 4;
     await untilReady();
   }, 120_000);
-  afterAll(async () => { await store?.sql.end(); await drop?.(); });
+  afterAll(async () => { await at?.close(); });
 
   test("the queue (maxReplicas 4) gets a target 1–4 and two policies, tagged; the api (fixed) none", async () => {
     expect(await targets()).toEqual([`${queueId} 1-4`]);
@@ -108,11 +82,11 @@ describe("passes over the sandbox", () => {
   });
 
   test("a count the autoscaler set inside [1, 4] is left alone; one outside is brought back in range", async () => {
-    await sandbox.console.autoscale(ACCOUNT, REGION, "lg-scale-queue", 3);
+    await at.sandbox.console.autoscale(ACCOUNT, REGION, "lg-scale-queue", 3);
     const within = await untilReady();
     expect(await count("queue")).toBe(3);
     expect(events(within).filter((e) => e.includes("desiredCount"))).toEqual([]);
-    await sandbox.console.setServiceDesiredCount(ACCOUNT, REGION, "lg-scale-queue", 9);
+    await at.sandbox.console.setServiceDesiredCount(ACCOUNT, REGION, "lg-scale-queue", 9);
     const outside = await untilReady();
     expect(await count("queue")).toBe(4);
     expect(events(outside)).toContain("DriftRepaired: ECS service lg-scale-queue: desiredCount 9 → 4");
@@ -132,10 +106,10 @@ describe("passes over the sandbox", () => {
   });
 
   test("a pass with nothing to change reads targets and policies once each and writes nothing", async () => {
-    sandbox.calls.reset();
+    at.sandbox.calls.reset();
     await untilReady();
     const ops = ["DescribeScalableTargets", "DescribeScalingPolicies", "ListTagsForResource", "RegisterScalableTarget", "PutScalingPolicy"];
-    expect(Object.fromEntries(ops.map((o) => [o, sandbox.calls.count(`application-autoscaling:${o}`)]))).toEqual({
+    expect(Object.fromEntries(ops.map((o) => [o, at.sandbox.calls.count(`application-autoscaling:${o}`)]))).toEqual({
       DescribeScalableTargets: 1, DescribeScalingPolicies: 1, ListTagsForResource: 0, RegisterScalableTarget: 0, PutScalingPolicy: 0,
     });
   });
@@ -153,11 +127,11 @@ describe("passes over the sandbox", () => {
     p.resources.api.maxReplicas = 3;
     await untilReady();
     expect(await targets()).toEqual([`service/${CLUSTER_NAME}/lg-scale-api 1-3`]);
-    sandbox.calls.reset();
+    at.sandbox.calls.reset();
     p.deleting = true;
-    for (let i = 0; i < 300 && !(await pass()).deleted; i++) await new Promise((res) => setTimeout(res, 25));
+    await at.until(p, (r) => r.deleted);
     expect(await targets()).toEqual([]);
-    const order = sandbox.calls.entries.map((c) => c.operation).filter((o) => o === "DeregisterScalableTarget" || o === "DeleteService");
+    const order = at.sandbox.calls.entries.map((c) => c.operation).filter((o) => o === "DeregisterScalableTarget" || o === "DeleteService");
     expect(order[0]).toBe("DeregisterScalableTarget");
     expect(order).toContain("DeleteService");
   });

@@ -3,61 +3,37 @@
 // what a pass of its own would have seen: same outcome, same observations, its own drift and nobody
 // else's. Real SDK clients over the sandbox, real Postgres for the rows and intents.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
 import { CLUSTER_NAME, projectNames } from "../../src/cloud/names.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import { createSealer } from "../../src/store/crypto.js";
-import { TtlCache } from "../../src/engine/cache.js";
-import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import type { PassResult } from "../../reconcilers/pass.js";
 import type { DesiredProject } from "../../src/model/project.js";
-import { createTestDatabase } from "../support/db.js";
-import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
+import { createDesiredProject, isReady, passPlace, type PassPlace } from "../support/pass-context.js";
 
 const ACCOUNT = "313131313131";
 const OTHER = "424242424242";
 const REGION = "eu-central-1";
 const READS = ["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue", "rds:DescribeDBInstances", "ecs:DescribeServices"];
-let store: Store;
-let drop: () => Promise<void>;
-const sealer = createSealer([randomBytes(32)]);
-const sandbox = new SandboxCloud({ delayMs: 20, seed: 5 });
-const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "batch" });
-const cache = new TtlCache();
-const place = (account: string): ProjectPlace => ({ store, sealer, cloud, account, region: REGION });
+let at: PassPlace;
 let mine: DesiredProject[] = [];
 let theirs: DesiredProject;
 
-const pass = (p: DesiredProject) => runPass(p, passDeps(place(p.accountId), p.id, cache));
-const allDone = (r: PassResult) => r.steps.every((s) => s.outcome.kind === "done") && r.steps.at(-1)?.kind === "Health";
-const reads = () => Object.fromEntries(READS.map((op) => [op, sandbox.calls.count(op)]));
-
-async function untilReady(p: DesiredProject) {
-  for (let i = 0; i < 300; i++) {
-    if (allDone(await pass(p))) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${p.name} did not become Ready`);
-}
+// A project of either account passes in the same place: the Cloud assumes the role its project names.
+const pass = (p: DesiredProject) => at.pass(p);
+const reads = () => Object.fromEntries(READS.map((op) => [op, at.sandbox.calls.count(op)]));
 
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
+  at = await passPlace({ account: ACCOUNT, region: REGION, operatorId: "batch", sandbox: { delayMs: 20, seed: 5 } });
   mine = [];
-  for (const n of ["a", "b", "c", "d", "e"]) mine.push(await createDesiredProject(place(ACCOUNT), `batch-${n}`));
-  theirs = await createDesiredProject(place(OTHER), "batch-other");
-  await Promise.all([...mine, theirs].map(untilReady));
+  for (const n of ["a", "b", "c", "d", "e"]) mine.push(await createDesiredProject(at, `batch-${n}`));
+  theirs = await createDesiredProject({ ...at, account: OTHER }, "batch-other");
+  await Promise.all([...mine, theirs].map((p) => at.untilReady(p)));
 }, 120_000);
-afterAll(async () => { await store.sql.end(); await drop(); });
+afterAll(async () => { await at?.close(); });
 
 describe("passes of one account that run together", () => {
   test("share one listing, at most one value read, one DB read and DescribeServices of 10 services, and each sees what it would alone", async () => {
-    sandbox.calls.reset();
+    at.sandbox.calls.reset();
     const together = await Promise.all(mine.map(pass));
     // One value read, shared: the pass that made each project Ready wrote its postgres secret's endpoint
     // (a new version); after that the values are unchanged (ListSecrets shows the same AWSCURRENT version)
@@ -68,19 +44,19 @@ describe("passes of one account that run together", () => {
     expect(valueReads).toBeLessThanOrEqual(1);
     expect(rest).toEqual({ "secretsmanager:ListSecrets": 1, "rds:DescribeDBInstances": 1, "ecs:DescribeServices": 2 });
 
-    sandbox.calls.reset();
+    at.sandbox.calls.reset();
     const alone: PassResult[] = [];
     for (const p of mine) alone.push(await pass(p));
     expect(reads()).toEqual({ "secretsmanager:ListSecrets": 5, "secretsmanager:BatchGetSecretValue": 0, "rds:DescribeDBInstances": 5, "ecs:DescribeServices": 5 });
 
-    const view = (r: PassResult) => ({ done: allDone(r), planned: r.planned, observations: r.observations.map((o) => `${o.kind} ${o.name} ${o.phase}`).sort() });
+    const view = (r: PassResult) => ({ done: isReady(r), planned: r.planned, observations: r.observations.map((o) => `${o.kind} ${o.name} ${o.phase}`).sort() });
     expect(together.map(view)).toEqual(alone.map(view));
-    expect(together.every(allDone)).toBe(true);
+    expect(together.every(isReady)).toBe(true);
     expect(together.flatMap((r) => r.planned)).toEqual([]);
   });
 
   test("drift in one project is found and repaired in that project's pass only", async () => {
-    const aws = await cloud.clientsFor(mine[2].roleArn, mine[2].externalId, REGION);
+    const aws = await at.cloud.clientsFor(mine[2].roleArn, mine[2].externalId, REGION);
     await aws.secrets.send(new PutSecretValueCommand({ SecretId: projectNames(mine[2].name).envSecret, SecretString: JSON.stringify({ K: "changed by hand" }) }));
     await aws.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER_NAME, service: projectNames(mine[3].name).service("queue"), desiredCount: 3 }));
     const results = await Promise.all(mine.map(pass));
@@ -89,20 +65,20 @@ describe("passes of one account that run together", () => {
   });
 
   test("a project with no secrets yet is listed again on its own before its secrets are created, and nothing is created twice", async () => {
-    const fresh = await createDesiredProject(place(ACCOUNT), "batch-fresh");
-    sandbox.calls.reset();
+    const fresh = await createDesiredProject(at, "batch-fresh");
+    at.sandbox.calls.reset();
     const [, first] = await Promise.all([pass(mine[0]), pass(fresh)]);
-    expect(sandbox.calls.count("secretsmanager:ListSecrets")).toBe(2);
+    expect(at.sandbox.calls.count("secretsmanager:ListSecrets")).toBe(2);
     expect(first.planned.filter((a) => a.verb === "create").map((a) => a.resource).sort()).toEqual([projectNames("batch-fresh").envSecret, projectNames("batch-fresh").postgresSecret]);
     await Promise.all([pass(mine[1]), pass(fresh)]);
-    const secrets = Object.values((await sandbox.state(ACCOUNT, REGION)).secrets.secrets).filter((s) => s.name.startsWith("langgraph-cloud/batch-fresh/"));
+    const secrets = Object.values((await at.state()).secrets.secrets).filter((s) => s.name.startsWith("langgraph-cloud/batch-fresh/"));
     expect(secrets).toHaveLength(2);
   });
 });
 
 test("passes of different accounts never share a call", async () => {
-  sandbox.calls.reset();
+  at.sandbox.calls.reset();
   await Promise.all([pass(mine[0]), pass(theirs)]);
-  const listings = sandbox.calls.entries.filter((c) => c.operation === "ListSecrets");
+  const listings = at.sandbox.calls.entries.filter((c) => c.operation === "ListSecrets");
   expect(listings.map((c) => c.accountId).sort()).toEqual([ACCOUNT, OTHER]);
 });

@@ -4,42 +4,25 @@
 // resource behind the operator's back, and then applies the planned actions. Real SDK clients over
 // the sandbox, real Postgres for rows and intents.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
 import { DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { DeleteServiceCommand, DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DeleteDBInstanceCommand } from "@aws-sdk/client-rds";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, type AwsClients } from "../../src/cloud/clients.js";
+import type { AwsClients } from "../../src/cloud/clients.js";
 import { CLUSTER_NAME } from "../../src/cloud/names.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import { createSealer } from "../../src/store/crypto.js";
 import type { PassContext, Step, NoInput } from "../../reconcilers/contract.js";
 import { databaseDeletion } from "../../reconcilers/database.js";
 import { secretsDeletion } from "../../reconcilers/secrets.js";
 import { servicesDeletion } from "../../reconcilers/services.js";
 import { taskDefinitionsDeletion } from "../../reconcilers/taskDefinitions.js";
-import { createTestDatabase } from "../support/db.js";
-import { convergeThrough, projectContext } from "../support/pass-context.js";
+import { convergeThrough, noRecord, passPlace, projectContext, type PassPlace } from "../support/pass-context.js";
 
-const ACCOUNT = "515151515151";
-const REGION = "eu-west-2";
-let store: Store;
-let drop: () => Promise<void>;
-const sealer = createSealer([randomBytes(32)]);
-const sandbox = new SandboxCloud({ delayMs: 20, seed: 9 });
-const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "deletes" });
-const noRecord = { emit: () => {}, setRevisionStatus: () => {} };
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-});
-afterAll(async () => { await store.sql.end(); await drop(); });
+const WHERE = { account: "515151515151", region: "eu-west-2", operatorId: "deletes", sandbox: { delayMs: 20, seed: 9 } };
+let at: PassPlace;
+beforeAll(async () => { at = await passPlace(WHERE); });
+afterAll(async () => { await at?.close(); });
 
 async function converged(name: string, through: string): Promise<PassContext> {
-  const base = await projectContext({ store, sealer, cloud, account: ACCOUNT, region: REGION }, name);
+  const base = await projectContext(at, name);
   await convergeThrough(base, through);
   return { ...base, aws: await base.connect() };
 }

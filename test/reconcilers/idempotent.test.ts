@@ -2,40 +2,20 @@
 // work but the process died before recording the answer, and the step is retried — leaves exactly one
 // resource.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import { createSealer } from "../../src/store/crypto.js";
 import { intentsFor } from "../../src/store/intents.js";
 import { loadProjects } from "../../src/store/passes.js";
 import { TtlCache } from "../../src/engine/cache.js";
-import { createTestDatabase } from "../support/db.js";
-import { convergeThrough, planStep, projectContext } from "../support/pass-context.js";
+import { convergeThrough, noRecord, passPlace, planStep, projectContext, type PassPlace } from "../support/pass-context.js";
 
-const ACCOUNT = "210987654321";
-const REGION = "eu-west-1";
-let store: Store;
-let drop: () => Promise<void>;
-const sealer = createSealer([randomBytes(32)]);
-const sandbox = new SandboxCloud({ delayMs: 50, seed: 3 });
-const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "idem" });
+const WHERE = { account: "210987654321", region: "eu-west-1", operatorId: "idem", sandbox: { delayMs: 50, seed: 3 } };
+let at: PassPlace;
+beforeAll(async () => { at = await passPlace(WHERE); });
+afterAll(async () => { await at?.close(); });
 
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-});
-afterAll(async () => { await store.sql.end(); await drop(); });
-
-const place = () => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
-const context = (name: string) => projectContext(place(), name);
-
-const noRecord = { emit: () => {}, setRevisionStatus: () => {} };
+const context = (name: string) => projectContext(at, name);
 
 async function counts() {
-  const s = await sandbox.state(ACCOUNT, REGION);
+  const s = await at.state();
   return {
     Secret: Object.keys(s.secrets.secrets).length,
     DBInstance: Object.keys(s.rds.instances).length,
@@ -57,7 +37,7 @@ describe("create twice → one resource", () => {
     { kind: "Service", before: "CloudMapService", want: 1 },
   ];
   test.each(cases)("$kind: its create actions applied twice leave $want", async ({ kind, before, want }) => {
-    await sandbox.setFaults({});
+    await at.sandbox.setFaults({});
     const ctx = await context(`idem-${kind.toLowerCase()}`);
     const start = (await counts())[kind];
     await convergeThrough(ctx, before);
@@ -66,7 +46,7 @@ describe("create twice → one resource", () => {
     expect(creates.length).toBeGreaterThan(0);
     for (const a of creates) await a.run(noRecord);
     // The crash window: AWS did the work, but the process died before it recorded the answer.
-    await store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id}`;
+    await at.store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id}`;
     for (const a of creates) await a.run(noRecord); // the retry, with the intent's token
     const shared = kind === "Cluster" || kind === "LogGroup";
     expect((await counts())[kind] - (shared ? 0 : start)).toBe(want);
@@ -79,7 +59,7 @@ describe("create twice → one resource", () => {
     const creates = (await planStep(ctx, "Service")).actions.filter((a) => a.verb === "create");
     for (const a of creates) await a.run(noRecord);
     // ECS answers InvalidParameterException ("not idempotent"): the create reads the service back by name.
-    await store.sql`DELETE FROM create_intents WHERE project_id = ${ctx.project.id}`;
+    await at.store.sql`DELETE FROM create_intents WHERE project_id = ${ctx.project.id}`;
     for (const a of creates) await a.run(noRecord);
     expect((await counts()).Service - start).toBe(1);
   });
@@ -105,10 +85,10 @@ describe("an interrupted create is resolved by tag lookup", () => {
     const creates = (await planStep(ctx, kind)).actions.filter((a) => a.verb === "create");
     for (const a of creates) await a.run(noRecord);
     // The process died after AWS accepted the creates and before it recorded them.
-    await store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id} AND kind = ${kind}`;
-    const pending = (await loadProjects(store, sealer, [ctx.project.id])).get(ctx.project.id)!.pendingIntents;
+    await at.store.sql`UPDATE create_intents SET resolved_at = NULL, resource_id = NULL WHERE project_id = ${ctx.project.id} AND kind = ${kind}`;
+    const pending = (await loadProjects(at.store, at.sealer, [ctx.project.id])).get(ctx.project.id)!.pendingIntents;
     expect(pending.size).toBe(creates.length);
-    ctx.intents = intentsFor(store, ctx.project.id, pending);
+    ctx.intents = intentsFor(at.store, ctx.project.id, pending);
     ctx.cache = new TtlCache();
     const next = await planStep(ctx, kind);
     const adopts = next.actions.filter((a) => a.verb === "adopt");
@@ -117,7 +97,7 @@ describe("an interrupted create is resolved by tag lookup", () => {
     expect(next.actions.filter((a) => a.verb === "create" && creates.some((c) => c.resource === a.resource))).toHaveLength(0);
     for (const a of adopts) await a.run(noRecord);
     expect(adopts[0].event?.reason).toBe("Adopted");
-    const [{ open }] = await store.sql`SELECT count(*)::int AS open FROM create_intents WHERE project_id = ${ctx.project.id} AND resolved_at IS NULL`;
+    const [{ open }] = await at.store.sql`SELECT count(*)::int AS open FROM create_intents WHERE project_id = ${ctx.project.id} AND resolved_at IS NULL`;
     expect(open).toBe(0);
   });
 });

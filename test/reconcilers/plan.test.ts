@@ -3,50 +3,30 @@
 // revision, names a registration it would make by its family (never a made-up ARN), and the pass
 // that then applies does what the dry run listed. Real SDK clients over the sandbox, real Postgres.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import { createSealer } from "../../src/store/crypto.js";
 import { addRevision } from "../../src/store/projects.js";
-import { TtlCache } from "../../src/engine/cache.js";
-import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import type { PassResult } from "../../reconcilers/pass.js";
 import type { DesiredProject } from "../../src/model/project.js";
-import { createTestDatabase } from "../support/db.js";
-import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
+import { createDesiredProject, passPlace, type PassPlace } from "../support/pass-context.js";
 
 const ACCOUNT = "616161616161";
 const REGION = "us-west-2";
-let store: Store;
-let drop: () => Promise<void>;
-const sealer = createSealer([randomBytes(32)]);
-const sandbox = new SandboxCloud({ delayMs: 20, seed: 11 });
-const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "plan" });
-const cache = new TtlCache();
-const place = (): ProjectPlace => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
+let at: PassPlace;
 let p: DesiredProject;
 
-const pass = (dryRun = false) => runPass(p, { ...passDeps(place(), p.id, cache), dryRun });
-const ready = (r: PassResult) => r.steps.every((s) => s.outcome.kind === "done") && r.steps.at(-1)?.kind === "Health";
+const pass = (dryRun = false) => at.pass(p, { dryRun });
 
 beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  await applyMigrations(db.url);
-  store = connect(db.url);
-  p = await createDesiredProject(place(), "planned-rollout");
-  for (let i = 0; !ready(await pass()); i++) {
-    if (i > 300) throw new Error("the project did not become Ready");
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  at = await passPlace({ account: ACCOUNT, region: REGION, operatorId: "plan", sandbox: { delayMs: 20, seed: 11 } });
+  p = await createDesiredProject(at, "planned-rollout");
+  await at.untilReady(p);
   expect(p.revisions[0]).toMatchObject({ number: 1, status: "DEPLOYED" });
 }, 120_000);
-afterAll(async () => { await store.sql.end(); await drop(); });
+afterAll(async () => { await at?.close(); });
 
 describe("a dry run with a new revision queued", () => {
   let dry: PassResult;
   beforeAll(async () => {
-    const row = await addRevision(store, p.id, `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/app:v2`, {});
+    const row = await addRevision(at.store, p.id, `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/app:v2`, {});
     p.revisions.unshift({ id: row.id, projectId: p.id, number: row.number, image: row.image, env: {}, status: "QUEUED", message: "", createdAt: new Date() });
     dry = await pass(true);
   });

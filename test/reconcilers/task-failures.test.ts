@@ -2,17 +2,9 @@
 // stoppedReason, exit code and last log lines into the rollout's message and one TaskFailed Warning per
 // task, with secret values redacted; a healthy project's passes read no stopped tasks at all.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
-import { runPass, type PassResult } from "../../reconcilers/pass.js";
+import type { PassResult } from "../../reconcilers/pass.js";
 import { describeFailure, redact } from "../../reconcilers/taskFailures.js";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS } from "../../src/cloud/clients.js";
-import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
-import { TtlCache } from "../../src/engine/cache.js";
-import { createSealer } from "../../src/store/crypto.js";
-import { applyMigrations, connect, type Store } from "../../src/store/db.js";
-import type { DesiredProject } from "../../src/model/project.js";
-import { createTestDatabase } from "../support/db.js";
-import { createDesiredProject, passDeps, type ProjectPlace } from "../support/pass-context.js";
+import { createDesiredProject, passPlace, type PassPlace } from "../support/pass-context.js";
 
 describe("redact", () => {
   test.each([
@@ -27,59 +19,42 @@ describe("redact", () => {
 });
 
 describe("passes over the sandbox", () => {
-  const ACCOUNT = "535353535353";
-  const REGION = "us-east-1";
-  const sealer = createSealer([randomBytes(32)]);
-  const sandbox = new SandboxCloud({ delayMs: 20, seed: 13 });
-  const cloud = new Cloud({ backend: sandbox, baseCredentials: SANDBOX_OPERATOR_CREDENTIALS, operatorId: "tf" });
-  const cache = new TtlCache();
-  let store: Store;
-  let drop: () => Promise<void>;
-  const place = (): ProjectPlace => ({ store, sealer, cloud, account: ACCOUNT, region: REGION });
-  const pass = (p: DesiredProject) => runPass(p, passDeps(place(), p.id, cache));
+  const WHERE = { account: "535353535353", region: "us-east-1", operatorId: "tf", sandbox: { delayMs: 20, seed: 13 } };
+  let at: PassPlace;
   const rolloutOf = (r: PassResult) => r.steps.find((s) => s.kind === "Rollout")?.outcome;
 
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    await applyMigrations(db.url);
-    store = connect(db.url);
-  }, 60_000);
-  afterAll(async () => { await store?.sql.end(); await drop?.(); });
+  beforeAll(async () => { at = await passPlace(WHERE); }, 60_000);
+  afterAll(async () => { await at?.close(); });
 
   test("a revision whose container exits: the message and one TaskFailed event per task name the cause; no secret shows", async () => {
-    const p = await createDesiredProject(place(), "tfail");
+    const p = await createDesiredProject(at, "tfail");
     p.revisions[0].image = p.revisions[0].image.replace(/:v1$/, ":fail-1");
     const results: PassResult[] = [];
     let message = "";
     for (let i = 0; i < 300 && !/stopped: /.test(message); i++) {
-      const r = await pass(p);
+      const r = await at.pass(p);
       results.push(r);
       const o = rolloutOf(r);
       message = o && "message" in o ? o.message : "";
       await new Promise((res) => setTimeout(res, 25));
     }
     expect(message).toMatch(/task [0-9a-f]+ stopped: Task failed container health checks; container (api|queue) exited 1/);
-    for (let i = 0; i < 5; i++) results.push(await pass(p));
+    for (let i = 0; i < 5; i++) results.push(await at.pass(p));
     const failed = results.flatMap((r) => r.events).filter((e) => e.reason === "TaskFailed");
     expect(failed.length).toBeGreaterThan(0);
     const ids = failed.map((e) => /task ([0-9a-f]+)/.exec(e.message)![1]);
     expect(new Set(ids).size).toBe(ids.length);
     const everything = JSON.stringify(results.map((r) => [r.events, r.steps]));
-    const pg = JSON.parse((Object.values((await sandbox.state(ACCOUNT, REGION)).secrets.secrets).find((s) => s.name.endsWith("tfail/postgres"))!
+    const pg = JSON.parse((Object.values((await at.state()).secrets.secrets).find((s) => s.name.endsWith("tfail/postgres"))!
       .versions.find((v) => v.stages.includes("AWSCURRENT"))!.value!)) as { password: string };
     expect(everything).not.toContain(pg.password);
   });
 
   test("a Ready project's pass reads no stopped tasks", async () => {
-    const p = await createDesiredProject(place(), "tok");
-    for (let i = 0; i < 300; i++) {
-      const r = await pass(p);
-      if (r.steps.every((s) => s.outcome.kind === "done") && r.steps.at(-1)?.kind === "Health") break;
-      await new Promise((res) => setTimeout(res, 25));
-    }
-    sandbox.calls.reset();
-    await pass(p);
-    expect([sandbox.calls.count("ecs:ListTasks"), sandbox.calls.count("ecs:DescribeTasks")]).toEqual([0, 0]);
+    const p = await createDesiredProject(at, "tok");
+    await at.untilReady(p);
+    at.sandbox.calls.reset();
+    await at.pass(p);
+    expect([at.sandbox.calls.count("ecs:ListTasks"), at.sandbox.calls.count("ecs:DescribeTasks")]).toEqual([0, 0]);
   });
 });

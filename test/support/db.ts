@@ -2,6 +2,7 @@
 import postgres from "postgres";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import { applyMigrations, connect, type Store } from "../../src/store/db.js";
 
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = inject("adminDatabaseUrl");
@@ -19,4 +20,17 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
       await a.end();
     },
   };
+}
+
+/** A fresh database with the operator's schema and a store on it; `close` ends the store and drops the database. */
+export async function createTestStore(): Promise<{ store: Store; close(): Promise<void> }> {
+  const db = await createTestDatabase();
+  try {
+    await applyMigrations(db.url);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const store = connect(db.url);
+  return { store, async close() { await store.sql.end(); await db.drop(); } };
 }
