@@ -117,7 +117,7 @@ describe("target health", () => {
   test("a task of the api replaced (ECS's service events say so) is read again once the service is steady", async () => {
     offset += RESYNC + 1000;
     expect((await callsOfOnePass()).ops).not.toContain("elbv2:DescribeTargetHealth");
-    await sandbox.console.stopTasks(ACCOUNT, REGION, projectNames(p.name).service("api"), 1);
+    await at.sandbox.console.stopTasks(at.account, REGION, projectNames(p.name).service("api"), 1);
     const ops: string[] = [];
     for (let i = 0; i < 300; i++) {
       const one = await callsOfOnePass();
