@@ -265,14 +265,15 @@ export const taskDefinitions: Step<TaskDefinitionsInput, TaskDefinitions> = {
     // Without a licence the api and queue are not rolled out (the services step says MissingLicenseKey).
     const roles = SERVICE_ROLES.filter((role) => role === "redis" || (target && input.secrets.env.licensed));
     const inputs = new Map(roles.map((role) => [role, desiredTaskDefinition(ctx, input, role, role === "redis" ? undefined : target)]));
-    const seen: TaskDefinitionSeen[] = [];
-    for (const role of roles) {
+    // The roles are looked up side by side (reads only): a pass with cold caches describes three registrations.
+    const looked = await Promise.all(roles.map(async (role): Promise<TaskDefinitionSeen | undefined> => {
       const td = inputs.get(role);
-      if (!td?.family) continue;
+      if (!td?.family) return undefined;
       const hash = specHash(td);
       const { arn, active } = await findRegistered(ctx, td.family, hash, input.running.byRole.get(role)?.taskDefinition);
-      seen.push({ role, family: td.family, hash, registered: arn, active, deregistered: arn ? undefined : await deregisteredOutOfBand(ctx, input.running, role, hash) });
-    }
+      return { role, family: td.family, hash, registered: arn, active, deregistered: arn ? undefined : await deregisteredOutOfBand(ctx, input.running, role, hash) };
+    }));
+    const seen = looked.filter((x): x is TaskDefinitionSeen => x !== undefined);
     const refs: TaskDefinitions = Object.fromEntries(seen.map((x) => [x.role, { family: x.family, arn: x.registered }]));
     const changes = decideTaskDefinitions(seen, target, (role) => inputs.get(role)?.containerDefinitions?.[0]?.image);
     const actions = changes.map((c): Action => {
