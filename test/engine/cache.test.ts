@@ -31,3 +31,29 @@ describe("TtlCache.shared", () => {
     expect(await cache.shared("cluster", 60_000, async () => gone, (c) => c.active)).toEqual({ active: true });
   });
 });
+
+describe("TtlCache when full", () => {
+  test("expired entries go first; the live ones stay, however long ago they were written", () => {
+    let t = 0;
+    const cache = new TtlCache(100, () => t);
+    cache.set("registration", "arn:td:1", 10_000);
+    for (let i = 0; i < 99; i++) cache.set(`short-${i}`, i, 10);
+    t = 20;
+    cache.set("new", "n", 10_000);
+    expect(cache.get("registration")).toBe("arn:td:1");
+    expect(cache.get("new")).toBe("n");
+    expect(cache.get("short-0")).toBeUndefined();
+  });
+
+  test("with nothing expired, the least recently written hundredth goes, and a key written again counts as new", () => {
+    const cache = new TtlCache(100, () => 0);
+    for (let i = 0; i < 100; i++) cache.set(`k${i}`, i, 1000);
+    cache.set("k0", "again", 1000);
+    cache.set("extra", "x", 1000);
+    expect(cache.get("k0")).toBe("again");
+    expect(cache.get("k1")).toBeUndefined();
+    expect(cache.get("k2")).toBe(2);
+    expect(cache.get("extra")).toBe("x");
+  });
+});
+
