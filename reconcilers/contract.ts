@@ -191,6 +191,9 @@ export interface PassCache {
 export const mutableFactTtlMs = (ctx: Pick<BaseContext, "resyncMs" | "lateMs">) =>
   Math.max(1, Math.floor(ctx.resyncMs / 2 + Math.max(0, ctx.lateMs ?? 0)));
 
+/** The interval passes come round at now: the resync interval, stretched by the engine's lateness when it runs behind. */
+export const effectiveIntervalMs = (ctx: Pick<BaseContext, "resyncMs" | "lateMs">) => ctx.resyncMs + Math.max(0, ctx.lateMs ?? 0);
+
 /** A tolerated error code: `tolerate(call, ["ResourceNotFoundException"])` resolves false when AWS says so. */
 export async function tolerate(call: () => Promise<unknown>, codes: readonly string[]): Promise<boolean> {
   try {

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { awsErrorCode } from "../src/cloud/errors.js";
 import { LOG_GROUP_NAME, projectNames, SERVICE_ROLES, TAG_PROJECT_ID, TAG_SPEC_HASH, type ServiceRole } from "../src/cloud/names.js";
 import type { Revision } from "../src/model/project.js";
-import { act, done, mutableFactTtlMs, proceed, tolerate, type Action, type Change, type NoInput, type PassContext, type Recorder, type Step } from "./contract.js";
+import { act, done, effectiveIntervalMs, mutableFactTtlMs, proceed, tolerate, type Action, type Change, type NoInput, type PassContext, type Recorder, type Step } from "./contract.js";
 import { langGraphContainer, redisContainer, REDIS_CPU, REDIS_MEMORY_MB, runtimePlatform } from "./containers.js";
 import type { Network } from "./network.js";
 import { fromTagList, projectTags, toLowerKeyValue } from "./ownership.js";
@@ -82,7 +82,7 @@ export async function describeTaskDefinitionCached(ctx: PassContext, arn: string
     if (!out.taskDefinition) return undefined;
     const v = described(out.taskDefinition, fromTagList(out.tags));
     // Immutable except for status; an INACTIVE one is looked at again after the resync interval.
-    ctx.cache.set(key, v, v.td.status === "ACTIVE" ? ctx.resyncMs * 10 : ctx.resyncMs);
+    ctx.cache.set(key, v, v.td.status === "ACTIVE" ? effectiveIntervalMs(ctx) * 10 : ctx.resyncMs);
     return v;
   } catch (err) {
     // ECS answers ClientException for an ARN it does not know (never registered, or purged).
@@ -223,7 +223,7 @@ async function register(ctx: PassContext, input: RegisterTaskDefinitionCommandIn
   const registered = out.taskDefinition?.taskDefinitionArn;
   if (!out.taskDefinition || !registered) return undefined;
   // What DescribeTaskDefinition would say of it (the revision step reads its revision tag): no need to ask.
-  if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, described(out.taskDefinition, fromTagList(out.tags)), ctx.resyncMs * 10);
+  if (out.tags?.length) ctx.cache.set(`tdarn|${registered}`, described(out.taskDefinition, fromTagList(out.tags)), effectiveIntervalMs(ctx) * 10);
   ctx.cache.set(`td|${ctx.aws.accountId}|${ctx.aws.region}|${c.resource}|${c.hash}`, registered, mutableFactTtlMs(ctx));
   ctx.cache.delete(accountListingKey(ctx));
   if (c.deregistered) {
