@@ -34,10 +34,11 @@ const listenerSeen = (l: Listener): ListenerSeen => ({
 
 const attribute = (attrs: { Key?: string; Value?: string }[] | undefined, key: string) => attrs?.find((a) => a.Key === key)?.Value;
 
+/** What is kept of the listeners and attributes: the fields decided on (AWS returns some 20 attributes each). */
 interface Details {
-  listeners: Listener[];
-  lbAttrs: { Key?: string; Value?: string }[] | undefined;
-  tgAttrs: { Key?: string; Value?: string }[] | undefined;
+  listeners: ListenerSeen[];
+  idleTimeout: string | undefined;
+  deregistrationDelay: string | undefined;
 }
 
 export const ingressDetailsKey = (ctx: PassContext) => `ingress|${ctx.aws.accountId}|${ctx.aws.region}|${ctx.project.id}`;
@@ -57,7 +58,11 @@ async function ingressDetails(ctx: PassContext, lbArn: string | undefined, tgArn
     lbArn ? elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lbArn })) : undefined,
     tgArn ? elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tgArn })) : undefined,
   ]);
-  const out: Details = { listeners: listeners?.Listeners ?? [], lbAttrs: lbAttrs?.Attributes, tgAttrs: tgAttrs?.Attributes };
+  const out: Details = {
+    listeners: (listeners?.Listeners ?? []).map(listenerSeen),
+    idleTimeout: attribute(lbAttrs?.Attributes, "idle_timeout.timeout_seconds"),
+    deregistrationDelay: attribute(tgAttrs?.Attributes, "deregistration_delay.timeout_seconds"),
+  };
   if (lbArn && tgArn) ctx.cache.set(key, { ...out, of: `${lbArn}|${tgArn}` }, mutableFactTtlMs(ctx));
   return out;
 }
@@ -75,21 +80,21 @@ export async function observeIngress(ctx: PassContext, o: { details: boolean } =
   const tgTags = fromTagList(tg ? tags.get(tg.TargetGroupArn!) : undefined);
   const mine = (t: Record<string, string>) => o.details && ownershipOf(t, ctx.project.id) === "ours";
   const details = await ingressDetails(ctx, lb && mine(lbTags) ? lb.LoadBalancerArn : undefined, tg && mine(tgTags) ? tg.TargetGroupArn : undefined);
-  const { listeners, lbAttrs, tgAttrs } = details;
+  const { listeners, idleTimeout, deregistrationDelay } = details;
   return {
     lb: lb && {
       arn: lb.LoadBalancerArn!, dnsName: lb.DNSName ?? "", scheme: lb.Scheme ?? "", state: lb.State?.Code ?? "",
       subnets: (lb.AvailabilityZones ?? []).flatMap((z) => (z.SubnetId ? [z.SubnetId] : [])).sort(),
       securityGroups: [...(lb.SecurityGroups ?? [])].sort(), tags: lbTags,
-      idleTimeout: attribute(lbAttrs, "idle_timeout.timeout_seconds"),
+      idleTimeout,
     },
     tg: tg && {
       arn: tg.TargetGroupArn!, tags: tgTags,
       healthCheck: {
         protocol: tg.HealthCheckProtocol ?? "", port: tg.HealthCheckPort ?? "", path: tg.HealthCheckPath ?? "", matcher: tg.Matcher?.HttpCode ?? "",
       },
-      deregistrationDelay: attribute(tgAttrs, "deregistration_delay.timeout_seconds"),
+      deregistrationDelay,
     },
-    listeners: listeners.map(listenerSeen),
+    listeners,
   };
 }
