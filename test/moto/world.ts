@@ -32,12 +32,25 @@ export const OPERATOR_ID = "moto-operator";
 
 export const image = (tag: string, account = CUSTOMER_ACCOUNT) => `${account}.dkr.ecr.${REGION}.amazonaws.com/agent:${tag}`;
 
+/** The variables startFileMoto and startWorld set, put back as they were by the file's moto.stop(). */
+const SDK_ENV = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"] as const;
+
 /**
- * Starts this file's moto_server and points the SDK at it. process.env is per test file (vitest runs
- * files in separate forks), so setting it here reaches only this file's daemon.
+ * Starts this file's moto_server and points the SDK at it through process.env. Test files share a worker
+ * process (vitest.config.ts: isolate false), so its stop() restores the variables as they were before:
+ * the next file in the worker does not send its AWS calls to a stopped moto.
  */
 export async function startFileMoto(env: Record<string, string> = {}): Promise<Moto> {
   const moto = await startMoto(env);
+  const before = Object.fromEntries(SDK_ENV.map((k) => [k, process.env[k]]));
+  const stop = moto.stop;
+  moto.stop = async () => {
+    await stop();
+    for (const k of SDK_ENV) {
+      if (before[k] === undefined) delete process.env[k];
+      else process.env[k] = before[k];
+    }
+  };
   process.env.AWS_ENDPOINT_URL = moto.url;
   process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
