@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BENCH_DIR, RESULTS_DIR, type ScenarioResult } from "./support/report.js";
+import { DAEMON_NODE_FLAGS } from "../src/runtimeFlags.js";
 
 interface Run { scenario: string; file: string; args: string[] }
 
@@ -29,7 +30,7 @@ function plan(argv: string[]): Run[] {
 
 function runOne(r: Run): Promise<number> {
   process.stdout.write(`\n=== ${r.scenario} ${r.args.join(" ")}\n`);
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", path.join(BENCH_DIR, r.file), ...r.args], {
+  const child = spawn(process.execPath, ["--expose-gc", ...DAEMON_NODE_FLAGS, "--import", "tsx", path.join(BENCH_DIR, r.file), ...r.args], {
     stdio: "inherit", env: { ...process.env, NODE_NO_WARNINGS: "1" },
   });
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));

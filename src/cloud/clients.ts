@@ -102,27 +102,26 @@ const NO_ACCOUNT = async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: "
 type SigningKeyOf = (credentials: AwsCredentialIdentity, region: string, shortDate: string, service?: string) => Promise<Uint8Array>;
 
 /**
- * A SignatureV4 that derives its signing key once a day per region and service (the key depends on
- * nothing else but the session). The SDK's own cache of derived keys holds 50 for the whole process:
- * with a session per customer account and ten services it missed on nearly every call past a handful
- * of accounts, and each miss is five HMACs. Signatures are the SDK's, byte for byte
- * (test/cloud/clients.test.ts compares them with a stock SignatureV4's).
+ * A SignatureV4 that derives a session's signing key once a day (the key depends on nothing else but the
+ * session, region and service). The SDK's own cache of derived keys holds 50 for the whole process: with
+ * a session per customer account and ten services it missed on nearly every call past a handful of
+ * accounts, and each miss is five HMACs. The key is held on the session's credentials object (a WeakMap),
+ * so it goes with the session. Signatures are the SDK's, byte for byte (test/cloud/clients.test.ts
+ * compares them with a stock SignatureV4's).
  */
 export function sessionSignatureV4(init: ConstructorParameters<typeof SignatureV4>[0]): SignatureV4 {
   const v4 = new SignatureV4(init);
   const own = v4 as unknown as { getSigningKey: SigningKeyOf };
   const derive = own.getSigningKey.bind(v4);
-  let day: string | undefined;
-  let keys = new Map<string, Promise<Uint8Array>>();
+  const keys = new WeakMap<AwsCredentialIdentity, { of: string; key: Promise<Uint8Array> }>();
   own.getSigningKey = (credentials, region, shortDate, service) => {
-    if (shortDate !== day) { day = shortDate; keys = new Map(); }
-    const k = `${region}|${service}|${credentials.accessKeyId}|${credentials.sessionToken}`;
-    let key = keys.get(k);
-    if (!key) {
-      key = derive(credentials, region, shortDate, service);
-      keys.set(k, key);
-      key.catch(() => keys.delete(k));
-    }
+    const of = `${shortDate}|${region}|${service}`;
+    const hit = keys.get(credentials);
+    if (hit?.of === of) return hit.key;
+    const key = derive(credentials, region, shortDate, service);
+    const entry = { of, key };
+    keys.set(credentials, entry);
+    key.catch(() => { if (keys.get(credentials) === entry) keys.delete(credentials); });
     return key;
   };
   return v4;
@@ -131,23 +130,23 @@ export function sessionSignatureV4(init: ConstructorParameters<typeof SignatureV
 /**
  * SigV4 with the identity chosen for the request. The SDK's AwsSdkSigV4Signer (@aws-sdk/core 3.981)
  * ignores that identity: it signs with a SignatureV4 that config.signer builds from the client's own
- * `credentials`. So while this request is signed, config.signer is one built from the identity; the
+ * `credentials`. So while this request is signed, config.signer is the region's and service's one
+ * SignatureV4 seen through an object whose credentials are the identity's (nothing is kept per session
+ * but its derived key: a SignatureV4 for each session and service was ~10 KB of heap an account); the
  * rest (clock-skew correction) is the SDK's.
  */
 class SessionSigner extends AwsSdkSigV4Signer {
-  /** One SignatureV4 per session (and region, service), kept while the session is: it caches the derived signing key. */
-  private readonly signers = new WeakMap<AwsCredentialIdentity, Map<string, SignatureV4>>();
+  private readonly signers = new Map<string, SignatureV4>();
 
   private signerFor(identity: AwsCredentialIdentity, region: string, service: string, config: { sha256: ChecksumConstructor; signingEscapePath?: boolean }): SignatureV4 {
-    let bySession = this.signers.get(identity);
-    if (!bySession) { bySession = new Map(); this.signers.set(identity, bySession); }
     const key = `${region}|${service}|${config.signingEscapePath !== false}`;
-    let v4 = bySession.get(key);
+    let v4 = this.signers.get(key);
     if (!v4) {
-      v4 = sessionSignatureV4({ credentials: identity, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
-      bySession.set(key, v4);
+      v4 = sessionSignatureV4({ credentials: NO_ACCOUNT, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
+      this.signers.set(key, v4);
     }
-    return v4;
+    // SignatureV4 reads its credentials through this.credentialProvider on every sign.
+    return Object.create(v4, { credentialProvider: { value: async () => identity } }) as SignatureV4;
   }
 
   override async sign(request: HttpRequest, identity: AwsCredentialIdentity, props: Record<string, unknown>): Promise<HttpRequest> {

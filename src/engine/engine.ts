@@ -183,7 +183,13 @@ export class Engine {
 
   private accountQueue(accountId: string): PQueue {
     let q = this.accountQueues.get(accountId);
-    if (!q) { q = new PQueue({ concurrency: this.o.accountConcurrency }); this.accountQueues.set(accountId, q); }
+    if (!q) {
+      const made = new PQueue({ concurrency: this.o.accountConcurrency });
+      // An account's queue lives while it has passes queued or running: with one project per account,
+      // kept queues were one p-queue (and its emitter) per customer account for the daemon's life.
+      made.on("idle", () => { if (this.accountQueues.get(accountId) === made) this.accountQueues.delete(accountId); });
+      this.accountQueues.set(accountId, q = made);
+    }
     return q;
   }
 

@@ -26,7 +26,7 @@ const B = "300000000002";
 const role = (account: string) => `arn:aws:iam::${account}:role/LangGraphCloudOperatorRole`;
 
 /** What reached AWS: which SDK client sent it, and the signature's access key, region and service. */
-interface Sent { client: object; operation: string; accessKeyId?: string; region?: string; service?: string; token?: string }
+interface Sent { client: object; operation: string; accessKeyId?: string; region?: string; service?: string; token?: string; request: HttpRequest }
 
 /** The sandbox, plus a record of every SDK client Cloud made and every request it signed. */
 function recordedSandbox(sandbox = new SandboxCloud({ delayMs: 0, seed: 11 })) {
@@ -37,7 +37,10 @@ function recordedSandbox(sandbox = new SandboxCloud({ delayMs: 0, seed: 11 })) {
       clients.push(client);
       client.middlewareStack.add((next: any, context: any) => async (args: any) => {
         const headers = args.request.headers;
-        sent.push({ client, operation: context.commandName.replace(/Command$/, ""), ...parseAuthorization(headers.authorization), token: headers["x-amz-security-token"] });
+        sent.push({
+          client, operation: context.commandName.replace(/Command$/, ""), ...parseAuthorization(headers.authorization), token: headers["x-amz-security-token"],
+          request: { ...args.request, headers: { ...headers }, query: { ...args.request.query } },
+        });
         return next(args);
       }, { step: "finalizeRequest", priority: "low", name: "testRecorder" });
       return sandbox.attach(client);
@@ -65,6 +68,14 @@ const SIGNING_NAMES = {
   ecs: "ecs", rds: "rds", secrets: "secretsmanager", logs: "logs", cloudwatch: "monitoring", ec2: "ec2",
   elb: "elasticloadbalancing", cloudmap: "servicediscovery", autoscaling: "application-autoscaling", acm: "acm",
 };
+/** SHA-256 and HMAC-SHA-256 as the SDK's Node hash gives them. */
+class Sha256 {
+  private readonly h;
+  constructor(secret?: string | Uint8Array) { this.h = secret ? createHmac("sha256", secret) : createHash("sha256"); }
+  update(data: string | Uint8Array) { this.h.update(data); }
+  async digest() { return new Uint8Array(this.h.digest()); }
+  reset() {}
+}
 /** Services per region (STS is one more, shared by every region). */
 const SERVICES = oneOfEach.length;
 
@@ -107,6 +118,16 @@ describe("Cloud.clientsFor", () => {
     expect(signed.filter(([k]) => k === keyA.accessKeyId)).toEqual(Array(SERVICES).fill([keyA.accessKeyId, keyA.sessionToken]));
     expect(signed.filter(([k]) => k === keyB.accessKeyId)).toEqual(Array(SERVICES).fill([keyB.accessKeyId, keyB.sessionToken]));
     expect(signed).toHaveLength(2 * SERVICES);
+    // One SignatureV4 per region and service serves every session: each signature is the one a stock
+    // SignatureV4 holding that request's session computes.
+    for (const s of r.sent.slice(from)) {
+      const creds = s.accessKeyId === keyA.accessKeyId ? keyA : keyB;
+      const { authorization, "x-amz-date": date, "x-amz-security-token": _t, "x-amz-content-sha256": _h, ...headers } = s.request.headers;
+      const stock = new SignatureV4({ credentials: creds, region: s.region!, service: s.service!, sha256: Sha256 as never });
+      const iso = date.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z");
+      const again = await stock.sign({ ...s.request, headers }, { signingDate: new Date(iso) });
+      expect(again.headers.authorization, s.operation).toBe(authorization);
+    }
   });
 
   test("concurrent requests of two accounts through the shared clients each act in their own account, retries included", async () => {
@@ -195,14 +216,6 @@ describe("Cloud.clientsFor", () => {
 
 describe("sessionSignatureV4", () => {
   const identity = { accessKeyId: "ASIAEXAMPLESESSION01", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", sessionToken: "token-1" };
-  /** SHA-256 and HMAC-SHA-256 as the SDK's Node hash gives them. */
-  class Sha256 {
-    private readonly h;
-    constructor(secret?: string | Uint8Array) { this.h = secret ? createHmac("sha256", secret) : createHash("sha256"); }
-    update(data: string | Uint8Array) { this.h.update(data); }
-    async digest() { return new Uint8Array(this.h.digest()); }
-    reset() {}
-  }
   const request = (): HttpRequest => ({
     method: "POST", protocol: "https:", hostname: "ecs.us-east-1.amazonaws.com", path: "/", query: {},
     headers: { host: "ecs.us-east-1.amazonaws.com", "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonEC2ContainerServiceV20141113.DescribeServices" },

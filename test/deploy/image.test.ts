@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { DAEMON_NODE_FLAGS } from "../../src/runtimeFlags.js";
 import { createTestDatabase } from "../support/db.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -50,7 +51,7 @@ test("production dependencies only: no TypeScript, no tsx, no test tools", () =>
 });
 
 test("the compiled daemon starts on production dependencies and answers /healthz, /readyz and the dashboard", async () => {
-  const child = spawn(process.execPath, ["dist/src/main.js"], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, "dist/src/main.js"], {
     cwd: dir, stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH, NODE_ENV: "production", DATABASE_URL: db.url, BYOC_CLOUD: "sandbox", PORT: "0",
@@ -94,5 +95,10 @@ test("the Dockerfile runs these same steps on Node 24", () => {
   const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
   expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
   expect(runtime).not.toMatch(/^COPY (src|reconcilers)\b/m);
-  expect(runtime).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+  expect(runtime).toContain(`\nCMD ${JSON.stringify(["node", ...DAEMON_NODE_FLAGS, "dist/src/main.js"]).replace(/","/g, '", "')}\n`);
+});
+
+test("npm start runs the daemon with the same Node flags as the image", () => {
+  const start: string = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.start;
+  expect(start).toBe(`node ${DAEMON_NODE_FLAGS.join(" ")} --import tsx src/main.ts`);
 });
