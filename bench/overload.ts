@@ -3,7 +3,7 @@
 // Postgres' clock) and whether all passes are equally late (p50 against p99), AWS calls per pass (should
 // not grow as the engine falls behind: an account's passes still come due and run together), how often an
 // account's projects were claimed together, and what the operator itself says (byoc_engine_behind_seconds).
-// Usage: npm run bench -- overload [--projects 300] [--per-account 3] [--resync 10] [--workers 4] [--windows 3]
+// Usage: npm run bench -- overload [--projects 300] [--per-account 3] [--resync 10] [--workers 4] [--windows 3] [--latency 100]
 import postgres from "postgres";
 import { claimsSince, recordClaims } from "./support/claims.js";
 import { cpuWindow, round, sleep, summarize } from "./support/measure.js";
@@ -32,6 +32,8 @@ runMain(async () => {
       count: n, perAccount, prefix: "o", spreadS: resyncS, timeoutMs: 20 * 60_000,
     });
     s.log(`${n} projects Ready in ${round(convergeS)} s`);
+    // Every AWS call from here on takes --latency ms (the sandbox's delayMs scales background work only).
+    await sb.aws.setFaults({ latencyMs: flag("latency", 100) });
     const rowsOf = await bench<{ id: string; account_id: string }[]>`SELECT id, account_id FROM projects`;
     const accountOf = new Map(rowsOf.map((r) => [r.id, r.account_id]));
     const op = await startOperator({

@@ -76,15 +76,16 @@ function figures(results: Map<string, ScenarioResult>): string {
   for (const [what, target, row, id] of summary) {
     lines.push(`| ${cell(what)} | ${cell(target)} | ${row ? cell(row.measured) : "not run"} | ${row ? mark(row.met) : ""} | ${results.get(id)?.startedAt.slice(0, 16).replace("T", " ") ?? ""} |`);
   }
-  const sizes = ["steady-state-1k", "steady-state-5k", "steady-state-10k"].map((id) => results.get(id)).filter((r): r is ScenarioResult => !!r);
+  const sizes = [...results.values()].filter((r) => /^steady-state-\d/.test(r.id))
+    .sort((a, b) => (a.details as any).projects - (b.details as any).projects || (b.details as any).perAccount - (a.details as any).perAccount);
   if (sizes.length) {
-    lines.push("", "How the steady state grows with the number of projects (10 projects per customer account, resync 60 s, one operator, one resync interval measured after one of warm-up):", "");
-    lines.push("| projects | passes/s | operator CPU | CPU per pass | peak RSS | heap retained after GC | AWS calls/pass | Postgres statements/pass | pass lateness p99 / max | Postgres CPU | converge to Ready |", "|---|---|---|---|---|---|---|---|---|---|---|");
+    lines.push("", "How the steady state grows with the number of projects and how they are spread over customer accounts (resync 60 s, one operator, one resync interval measured after the warm-up):", "");
+    lines.push("| projects | per account | latency per AWS call | passes/s | operator CPU | CPU per pass | peak RSS | heap retained after GC | AWS calls/pass | Postgres statements/pass | pass lateness p99 / max | Postgres CPU | converge to Ready |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of sizes) {
       const d = r.details as any;
       const aws = Object.values(d.awsCallsPerPass as Record<string, number>).reduce((a, b) => a + b, 0) + (d.awsHealthAmortizedPerPass ?? 0);
       const pgs = Object.values(d.postgresStatementsPerPass as Record<string, number>).reduce((a, b) => a + b, 0);
-      lines.push(`| ${d.projects.toLocaleString("en")} | ${d.passesPerSecond} | ${d.cpu.selfPctOfMachine}% of 2 cores | ${Number(d.cpuMsPerPass).toFixed(2)} ms | ${Math.round(d.memory.peakRssMb)} MB | ${d.afterGc ? `${Math.round(d.afterGc.heapUsedMb)} MB` : "–"} | ${aws.toFixed(2)} | ${pgs.toFixed(2)} | ${Math.round(d.lateness.pass.p99)} / ${Math.round(d.lateness.pass.max)} ms | ${Number(d.cpu.postgresCores).toFixed(2)} cores | ${d.convergeS} s |`);
+      lines.push(`| ${d.projects.toLocaleString("en")} | ${d.perAccount ?? 10} | ${d.latencyMs ?? 0} ms | ${d.passesPerSecond} | ${d.cpu.selfPctOfMachine}% of 2 cores | ${Number(d.cpuMsPerPass).toFixed(2)} ms | ${Math.round(d.memory.peakRssMb)} MB | ${d.afterGc ? `${Math.round(d.afterGc.heapUsedMb)} MB` : "–"} | ${aws.toFixed(2)} | ${pgs.toFixed(2)} | ${Math.round(d.lateness.pass.p99)} / ${Math.round(d.lateness.pass.max)} ms | ${Number(d.cpu.postgresCores).toFixed(2)} cores | ${d.convergeS} s |`);
     }
   }
   lines.push("", "Every run (each scenario's rows as it printed them):", "");
