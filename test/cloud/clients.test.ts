@@ -12,10 +12,10 @@ import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balan
 import { ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
 import { ListCertificatesCommand } from "@aws-sdk/client-acm";
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest } from "@smithy/types";
-import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, sessionSignatureV4, type AwsClients, type CloudBackend } from "../../src/cloud/clients.js";
+import { Cloud, SANDBOX_OPERATOR_CREDENTIALS, keyedSha256, sessionSignatureV4, type AwsClients, type CloudBackend } from "../../src/cloud/clients.js";
 import { SANDBOX_DEFAULT_EXTERNAL_ID } from "../../src/cloud/names.js";
 import { SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { parseAuthorization } from "../../src/cloud/sandbox/runtime.js";
@@ -238,3 +238,34 @@ describe("sessionSignatureV4", () => {
   });
 });
 
+
+describe("keyedSha256", () => {
+  const hex = (u: Uint8Array) => Buffer.from(u).toString("hex");
+  test("an HMAC under a KeyObject is node's HMAC, again after reset and under another key; everything else is the SDK's", async () => {
+    const made: Array<string | Uint8Array | undefined> = [];
+    class Base extends Sha256 { constructor(secret?: string | Uint8Array) { super(secret); made.push(secret); } }
+    const Keyed = keyedSha256(Base as never) as unknown as new (secret?: string | Uint8Array | KeyObject) => Sha256;
+    const k1 = new Uint8Array(32).fill(1);
+    const k2 = new Uint8Array(32).fill(2);
+    const msg = new TextEncoder().encode("AWS4-HMAC-SHA256\n20261203T100000Z");
+    const want = (k: Uint8Array | string) => createHmac("sha256", k).update(msg).digest("hex");
+    for (const k of [k1, k2]) {
+      const h = new Keyed(createSecretKey(k));
+      h.update(msg);
+      expect(hex(await h.digest())).toBe(want(k));
+      h.reset();
+      h.update(msg);
+      expect(hex(await h.digest())).toBe(want(k));
+    }
+    expect(made).toEqual([]);
+    const plain = new Keyed();
+    plain.update(msg);
+    expect(hex(await plain.digest())).toBe(createHash("sha256").update(msg).digest("hex"));
+    for (const k of ["AWS4secret", k1]) {
+      const h = new Keyed(k);
+      h.update(msg);
+      expect(hex(await h.digest())).toBe(want(k));
+    }
+    expect(made).toEqual([undefined, "AWS4secret", k1]);
+  });
+});
