@@ -174,15 +174,20 @@ class SessionSigner extends AwsSdkSigV4Signer {
       v4 = sessionSignatureV4({ credentials: NO_ACCOUNT, region, service, sha256: config.sha256, uriEscapePath: config.signingEscapePath });
       this.signers.set(key, v4);
     }
-    // SignatureV4 reads its credentials through this.credentialProvider on every sign.
-    return Object.create(v4, { credentialProvider: { value: async () => identity } }) as SignatureV4;
+    // SignatureV4 reads its credentials through this.credentialProvider on every sign. (Assigned, not
+    // given as a property descriptor to Object.create: that makes a slow dictionary-mode object.)
+    const view = Object.create(v4) as SignatureV4 & { credentialProvider: () => Promise<AwsCredentialIdentity> };
+    view.credentialProvider = async () => identity;
+    return view;
   }
 
   override async sign(request: HttpRequest, identity: AwsCredentialIdentity, props: Record<string, unknown>): Promise<HttpRequest> {
     const config = props.config as { sha256: ChecksumConstructor; signingEscapePath?: boolean };
     // props belongs to this request alone (the auth scheme provider makes it per request).
     const v4 = this.signerFor(identity, props.region as string, props.name as string, config);
-    props.config = Object.create(config, { signer: { value: async () => v4 } });
+    const withSigner = Object.create(config) as typeof config & { signer: () => Promise<SignatureV4> };
+    withSigner.signer = async () => v4;
+    props.config = withSigner;
     try {
       return await super.sign(request, identity, props);
     } finally {
