@@ -54,7 +54,7 @@ export function summarizeProfile(p: Profile, top = 25): ProfileSummary {
     const known = underProfiler.get(id);
     if (known !== undefined) return known;
     const f = byId.get(id)!.callFrame;
-    const v = f.url === "node:inspector" || f.url.endsWith("/bench/support/profile.ts") || (parent.has(id) ? isProfiler(parent.get(id)!) : false);
+    const v = f.url === "node:inspector" || /\/bench\/support\/profile\.[jt]s$/.test(f.url) || (parent.has(id) ? isProfiler(parent.get(id)!) : false);
     underProfiler.set(id, v);
     return v;
   };

@@ -3,7 +3,11 @@
 // `npm run bench -- status-api` runs one scenario; flags after it go to that scenario
 // (`npm run bench -- steady-state --projects 10000 --profile`). Exits non-zero if a scenario could not
 // run; a missed target is a figure, not a failure.
-import { spawn } from "node:child_process";
+//
+// Scenarios run compiled (`node scripts/build.mjs <dir> --bench`, the build the image runs), so what is
+// measured is the daemon's JavaScript as deployed, not tsx's transform of it. BENCH_FROM_SOURCE=1 runs
+// them from the TypeScript sources under tsx instead.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BENCH_DIR, RESULTS_DIR, type ScenarioResult } from "./support/report.js";
@@ -28,10 +32,23 @@ function plan(argv: string[]): Run[] {
   return rest.length ? [{ scenario: name, file: s.file, args: rest }] : s.runs.map((args) => ({ scenario: name, file: s.file, args }));
 }
 
-function runOne(r: Run): Promise<number> {
+const ROOT = path.dirname(BENCH_DIR);
+/** Inside node_modules, so the compiled files find the project's dependencies as the sources do. */
+const BUILD_DIR = path.join(ROOT, "node_modules", ".cache", "byoc-bench");
+
+/** The directory the scenarios are started from: bench/ itself, or bench/ of a fresh compiled build. */
+function scenarioDir(): string {
+  if (process.env.BENCH_FROM_SOURCE === "1") return BENCH_DIR;
+  const built = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs"), BUILD_DIR, "--bench"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (built.status !== 0) throw new Error(`node scripts/build.mjs ${BUILD_DIR} --bench failed (exit ${built.status})`);
+  return path.join(BUILD_DIR, "bench");
+}
+
+function runOne(r: Run, dir: string): Promise<number> {
   process.stdout.write(`\n=== ${r.scenario} ${r.args.join(" ")}\n`);
-  const child = spawn(process.execPath, ["--expose-gc", ...DAEMON_NODE_FLAGS, "--import", "tsx", path.join(BENCH_DIR, r.file), ...r.args], {
-    stdio: "inherit", env: { ...process.env, NODE_NO_WARNINGS: "1" },
+  const start = dir === BENCH_DIR ? ["--import", "tsx", path.join(dir, r.file)] : [path.join(dir, r.file.replace(/\.ts$/, ".js"))];
+  const child = spawn(process.execPath, ["--expose-gc", ...DAEMON_NODE_FLAGS, ...start, ...r.args], {
+    stdio: "inherit", env: { ...process.env, NODE_NO_WARNINGS: "1", BYOC_BENCH_DIR: BENCH_DIR },
   });
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
@@ -57,7 +74,9 @@ function figures(results: Map<string, ScenarioResult>): string {
   const any = [...results.values()][0];
   if (!any) return "No results yet: run `npm run bench`.";
   const m = any.machine;
-  lines.push(`Machine: ${m.nproc} cores (\`nproc\`) ${m.cpu}, ${m.memory} memory (\`free -h\`), Node ${m.node}, ${m.platform}.`, "");
+  // Runs of different sessions may have had different Nodes: each run's heading below names its own.
+  const nodes = [...new Set([...results.values()].map((r) => r.machine.node))].sort();
+  lines.push(`Machine: ${m.nproc} cores (\`nproc\`) ${m.cpu}, ${m.memory} memory (\`free -h\`), ${m.platform}; Node ${nodes.join(" or ")} (each run says which).`, "");
   const pick = (id: string, prefix: string) => results.get(id)?.rows.find((r) => r.metric.startsWith(prefix));
   const summary: Array<[string, string, ReturnType<typeof pick>, string]> = [
     ["desired-state write → first AWS call of that project", "p50 < 50 ms, p99 < 250 ms", pick("write-latency", "desired-state write"), "write-latency"],
@@ -90,7 +109,7 @@ function figures(results: Map<string, ScenarioResult>): string {
   }
   lines.push("", "Every run (each scenario's rows as it printed them):", "");
   for (const r of [...results.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
-    lines.push(`#### ${r.title}`, "", `\`${r.command}\` — ${r.startedAt.replace("T", " ").slice(0, 19)} UTC, ${r.durationS} s; load average at start ${r.machine.loadAvgAtStart.join(" / ")}.`, "");
+    lines.push(`#### ${r.title}`, "", `\`${r.command}\` — ${r.startedAt.replace("T", " ").slice(0, 19)} UTC, ${r.durationS} s, Node ${r.machine.node}; load average at start ${r.machine.loadAvgAtStart.join(" / ")}.`, "");
     lines.push("| figure | target | measured | |", "|---|---|---|---|");
     for (const row of r.rows) lines.push(`| ${cell(row.metric)} | ${cell(row.target)} | ${cell(row.measured)} | ${mark(row.met)} |`);
     for (const n of r.notes) lines.push("", `- ${n}`);
@@ -114,7 +133,8 @@ async function main() {
   if (argv[0] === "--report") { writeBenchmarksMd(); return 0; }
   const runs = plan(argv);
   const failed: string[] = [];
-  for (const r of runs) if ((await runOne(r)) !== 0) failed.push(`${r.scenario} ${r.args.join(" ")}`.trim());
+  const dir = scenarioDir();
+  for (const r of runs) if ((await runOne(r, dir)) !== 0) failed.push(`${r.scenario} ${r.args.join(" ")}`.trim());
   writeBenchmarksMd();
   process.stdout.write(`\nBENCHMARKS.md updated from ${RESULTS_DIR}.\n`);
   if (failed.length) {

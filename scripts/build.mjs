@@ -10,11 +10,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const out = path.resolve(process.argv[2] ?? path.join(root, "dist"));
+const args = process.argv.slice(2);
+// --bench: bench/ too, for bench/run.ts, which runs its scenarios compiled as the image runs the daemon.
+const withBench = args.includes("--bench");
+const out = path.resolve(args.find((a) => !a.startsWith("--")) ?? path.join(root, "dist"));
 rmSync(out, { recursive: true, force: true });
 
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json"), "--outDir", out], { stdio: "inherit" });
+const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, withBench ? "tsconfig.bench.json" : "tsconfig.build.json"), "--outDir", out], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 
 // Every file of src/ that is not TypeScript (today the dashboard's HTML, JS and CSS).

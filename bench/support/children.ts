@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { scriptArgs } from "./script.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -10,7 +11,7 @@ export interface OperatorChild { pid: number; url?: string; stop(): Promise<void
 export async function startOperatorProcess(options: Record<string, unknown>): Promise<OperatorChild> {
   // BENCH_PROFILE_DIR: profile the operator process (node --cpu-prof), to see where its time goes.
   const prof = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", path.join(HERE, "operator-process.ts"), JSON.stringify(options)], {
+  const child: ChildProcess = spawn(process.execPath, [...prof, ...scriptArgs(HERE, "operator-process.ts"), JSON.stringify(options)], {
     stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_NO_WARNINGS: "1" },
   });
   const url = await new Promise<string | undefined>((resolve, reject) => {

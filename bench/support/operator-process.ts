@@ -1,7 +1,7 @@
 // An operator (engine, optionally the admin API) in a process of its own, for the scenarios that need
 // one apart from the measuring process: replicas, and the API under autocannon. Reached over the
 // simulated AWS's sockets; prints "ready <api url>" and stops cleanly on SIGTERM.
-// Started as: node --import tsx bench/support/operator-process.ts '<json options>'
+// Started as: node bench/support/operator-process.js '<json options>' (compiled; or under tsx from source)
 import { MemoryStateStore, SandboxCloud } from "../../src/cloud/sandbox/index.js";
 import { startOperator } from "./operator.js";
 import { RemoteSandbox } from "./remote-sandbox.js";

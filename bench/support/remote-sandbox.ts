@@ -12,6 +12,7 @@ import type { CloudBackend } from "../../src/cloud/clients.js";
 import type { SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { awsError, type SandboxService } from "../../src/cloud/sandbox/errors.js";
 import { onFrames, writeFrame } from "./frames.js";
+import { scriptArgs } from "./script.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_SERVICES: Record<string, SandboxService> = {
@@ -30,7 +31,7 @@ export async function startSandboxProcess(opts: Omit<SandboxOptions, "store" | "
   const socketPath = path.join(mkdtempSync(path.join(tmpdir(), "byoc-bench-aws-")), "aws.sock");
   // BENCH_PROFILE_DIR: profile the simulated AWS too, to tell its cost from ours.
   const prof = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", path.join(HERE, "sandbox-server.ts"), JSON.stringify(opts), socketPath], {
+  const child: ChildProcess = spawn(process.execPath, [...prof, ...scriptArgs(HERE, "sandbox-server.ts"), JSON.stringify(opts), socketPath], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, NODE_NO_WARNINGS: "1" },
   });

@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** The repository's bench/ (results, profiles), also when a scenario runs compiled from elsewhere (bench/run.ts sets it). */
+export const BENCH_DIR = process.env.BYOC_BENCH_DIR ?? path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const RESULTS_DIR = path.join(BENCH_DIR, "results");
 
 export interface Row {
@@ -57,7 +58,7 @@ export function scenario(id: string, title: string) {
     row(metric: string, target: string, measured: string, met: boolean | null) { rows.push({ metric, target, measured, met }); },
     finish(): ScenarioResult {
       const result: ScenarioResult = {
-        id, title, command: `npm run bench -- ${path.basename(process.argv[1] ?? id, ".ts")} ${process.argv.slice(2).join(" ")}`.trim(),
+        id, title, command: `npm run bench -- ${path.basename(process.argv[1] ?? id).replace(/\.[jt]s$/, "")} ${process.argv.slice(2).join(" ")}`.trim(),
         startedAt: startedAt.toISOString(), durationS: Math.round((performance.now() - t0) / 100) / 10, machine, rows, details, notes,
       };
       mkdirSync(RESULTS_DIR, { recursive: true });

@@ -3,7 +3,7 @@
 // Out of the operator's process, its CPU and memory (a 10,000-project cloud is hundreds of MB of
 // state) are not counted as the operator's, several operator processes (replicas) share one cloud,
 // and it runs on the other core, as AWS runs elsewhere.
-// Started as: node --import tsx bench/support/sandbox-server.ts '<json SandboxOptions without store>' <socket path>
+// Started as: node bench/support/sandbox-server.js '<json SandboxOptions without store>' <socket path> (compiled; or under tsx from source)
 import { createServer } from "node:net";
 import { rmSync } from "node:fs";
 import { MemoryStateStore, SandboxCloud, type AccountState, type SandboxOptions, type SandboxStateStore } from "../../src/cloud/sandbox/index.js";
