@@ -57,6 +57,10 @@ runMain(async () => {
     const passesAt = async () => new Map((await bench<{ id: string; passes: number }[]>`SELECT project_id AS id, passes FROM leases`).map((r) => [r.id, r.passes]));
     const baseline = await passesAt();
     const opStart = Date.now();
+    // How many passes the engine let run at once (its governor cuts that while the event loop is saturated).
+    const limitNow = async () => (await op.metrics.registry.getSingleMetric("byoc_engine_concurrency_limit")?.get())?.values[0]?.value ?? 0;
+    const limits: number[] = [];
+    const limitSampler = setInterval(() => void limitNow().then((v) => limits.push(v)), 1000);
     s.log(`warm-up: one resync interval (${resyncS} s), then until every project has had a pass with this operator`);
     await sleep(resyncS * 1000);
     let waiting = n;
@@ -93,7 +97,9 @@ runMain(async () => {
     const cpu = cpuWindow({ pgPids: pg.pids, childPids: () => sb.pids });
     const mem = memorySampler(250);
     const trips0 = { ...sb.aws.roundTrips };
+    const limitsBefore = limits.length;
     await sleep(windowS * 1000);
+    clearInterval(limitSampler);
     const c = cpu.end();
     const tripMs = (sb.aws.roundTrips.totalMs - trips0.totalMs) / Math.max(1, sb.aws.roundTrips.count - trips0.count);
     const m = mem.stop();
@@ -123,6 +129,13 @@ runMain(async () => {
     const healthAmortized = health > 0 ? 0 : resyncS / 300;
     const awsPerPass = perPass(awsTotal) + healthAmortized;
     const cpuMsPerPass = (c.selfCores * c.wallS * 1000) / Math.max(1, passes);
+    const inWindow = limits.slice(limitsBefore);
+    const governed = {
+      warmUpMin: Math.min(...limits.slice(0, limitsBefore), Infinity), windowMin: Math.min(...inWindow, Infinity),
+      windowMean: round(inWindow.reduce((a, b) => a + b, 0) / Math.max(1, inWindow.length), 1), windowMax: Math.max(...inWindow, 0),
+    };
+    s.details.concurrencyLimit = governed;
+    s.row("steady state: passes run at once (the engine's governor)", "report", `${governed.windowMin}–${governed.windowMax} (mean ${governed.windowMean}) in the window; ${governed.warmUpMin} at least during the warm-up`, null);
 
     s.row("steady state: an AWS call's round trip as the operator saw it", "report", `${round(tripMs, 1)} ms mean (${latencyMs} ms injected)`, null);
     s.row("steady state: CPU of the operator process", "< 30% of 2 cores", `${round(c.selfPctOfMachine)}% of ${c.machineCores} cores (${round(c.selfCores, 2)} cores; ${round(cpuMsPerPass, 2)} ms CPU per pass)`, c.selfPctOfMachine < 30);

@@ -7,7 +7,7 @@
 // name returns that cluster (AWS documents it so), so a repeated create changes nothing.
 import { CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-ecs";
 import { CLUSTER_NAME, TAG_MANAGED_BY } from "../src/cloud/names.js";
-import { act, done, proceed, type Change, type NoInput, type PassContext, type Step } from "./contract.js";
+import { accountFactTtlMs, act, done, proceed, type Change, type NoInput, type PassContext, type Step } from "./contract.js";
 
 /** What DescribeClusters says of the cluster: `existed` — AWS still lists it, INACTIVE (deleted out of band). */
 export interface ClusterObservation { active: boolean; existed: boolean }
@@ -26,7 +26,7 @@ async function observeCluster(ctx: PassContext): Promise<ClusterObservation> {
     const out = await ctx.aws.ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER_NAME] }));
     return { active: !!out.clusters?.some((x) => x.clusterName === CLUSTER_NAME && x.status === "ACTIVE"), existed: !!out.clusters?.length };
   };
-  return ctx.cache.shared(clusterCacheKey(ctx), Math.max(CLUSTER_TTL_MS, ctx.resyncMs), read, (c) => c.active);
+  return ctx.cache.shared(clusterCacheKey(ctx), Math.max(accountFactTtlMs(ctx, CLUSTER_TTL_MS), ctx.resyncMs), read, (c) => c.active);
 }
 
 /** Pure: the cluster is there, or it is created (a Warning when it had been deleted). */

@@ -130,8 +130,12 @@ export interface BaseContext {
   /** How soon to look again while AWS is working (DB creating, rollout). */
   pollMs: number;
   resyncMs: number;
-  /** How late the engine claims passes now (0 on schedule): the account's next pass is that much later too. */
-  lateMs?: number;
+  /**
+   * How much further apart than the resync interval a project's passes come now (0 on schedule, and 0 when
+   * the engine runs late by a steady amount: each pass is due an interval after its slot): how much the
+   * engine's lateness grew over the last interval (src/engine/lag.ts).
+   */
+  stretchMs?: number;
   /** Grace before self-healing a service below its desired count (default 60 s). */
   healGraceMs?: number;
   /** How often health metrics are read (default 5 min). */
@@ -184,15 +188,29 @@ export interface PassCache {
  * How long a fact about AWS that can change out of band (the account's cluster or log group exists, a
  * spec's registration is ACTIVE) may be served from `ctx.cache`: half the resync interval, so every
  * resync pass (at 0.9–1.1 × the interval) reads it afresh and finds drift within one interval, while
- * the quick requeues of a rollout or a DB create do not repeat the reads. When the engine runs late,
- * passes come due that much further apart (docs/reference.md "Reconciliation": resyncs stretch evenly),
- * so the lateness is added: a late pass still finds the facts its account's previous pass read.
+ * the quick requeues of a rollout or a DB create do not repeat the reads. While the engine falls further
+ * behind, a project's passes come further apart than the interval (`stretchMs`), so that is added: the
+ * next pass of the account still finds the facts its previous pass read. Lateness that holds steady
+ * stretches nothing (passes still come an interval apart), so facts are read every pass again.
  */
-export const mutableFactTtlMs = (ctx: Pick<BaseContext, "resyncMs" | "lateMs">) =>
-  Math.max(1, Math.floor(ctx.resyncMs / 2 + Math.max(0, ctx.lateMs ?? 0)));
+export const mutableFactTtlMs = (ctx: Pick<BaseContext, "resyncMs" | "stretchMs">) =>
+  Math.max(1, Math.floor(ctx.resyncMs / 2 + Math.max(0, ctx.stretchMs ?? 0)));
 
-/** The interval passes come round at now: the resync interval, stretched by the engine's lateness when it runs behind. */
-export const effectiveIntervalMs = (ctx: Pick<BaseContext, "resyncMs" | "lateMs">) => ctx.resyncMs + Math.max(0, ctx.lateMs ?? 0);
+/**
+ * How long a long-lived account fact (the customer's prerequisites, the cluster) is trusted: `ttlMs`
+ * shortened by up to a quarter, by an amount fixed per account. A daemon that starts reads every
+ * account's facts in its first minutes; with one lifetime for all they would all expire, and be read
+ * again, in the same minute, every `ttlMs` (at 10,000 accounts, five reads each: the 10k benchmark's
+ * window that fell 20 minutes after its start made 1.1 such reads a pass instead of 0.25).
+ */
+export function accountFactTtlMs(ctx: { aws: { accountId: string; region: string } }, ttlMs: number): number {
+  let h = 0x811c9dc5; // FNV-1a of the account and region: the same spread for the account on every pass
+  for (const ch of `${ctx.aws.accountId}|${ctx.aws.region}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return Math.round(ttlMs * (0.75 + 0.25 * (h / 2 ** 32)));
+}
+
+/** The interval a project's passes come round at now: the resync interval, stretched while the engine falls further behind. */
+export const effectiveIntervalMs = (ctx: Pick<BaseContext, "resyncMs" | "stretchMs">) => ctx.resyncMs + Math.max(0, ctx.stretchMs ?? 0);
 
 /** A tolerated error code: `tolerate(call, ["ResourceNotFoundException"])` resolves false when AWS says so. */
 export async function tolerate(call: () => Promise<unknown>, codes: readonly string[]): Promise<boolean> {

@@ -11,7 +11,7 @@ import { awsErrorCode } from "../src/cloud/errors.js";
 import {
   DB_SUBNET_GROUP_NAME, iamRoleArn, LB_SG_NAME, REDIS_NAMESPACE_NAME, SERVICE_SG_NAME, TAG_ENABLED, TAG_PRIVATE, TASK_EXECUTION_ROLE_NAME,
 } from "../src/cloud/names.js";
-import { blocked, done, halt, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
+import { accountFactTtlMs, blocked, done, halt, proceed, type NoInput, type PassContext, type Step } from "./contract.js";
 
 /** What the network step provides. */
 export interface Network {
@@ -118,7 +118,7 @@ export const network: Step<NoInput, Network> = {
   async plan(ctx) {
     const key = networkCacheKey(ctx.aws.accountId, ctx.aws.region);
     // A missing prerequisite is not kept: the pass after the customer's Terraform run finds it.
-    const ttl = Math.max(ctx.resyncMs, PREREQUISITE_TTL_MS);
+    const ttl = Math.max(ctx.resyncMs, accountFactTtlMs(ctx, PREREQUISITE_TTL_MS));
     const o = await ctx.cache.shared(key, ttl, () => observeNetwork(ctx), (x) => "found" in x);
     if ("missing" in o) {
       const message = `${o.missing}: apply (or re-apply) deploy/terraform/customer-account in ${ctx.aws.accountId}/${ctx.aws.region}`;

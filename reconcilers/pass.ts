@@ -105,8 +105,8 @@ export interface PassDeps {
   log: Logger;
   pollMs: number;
   resyncMs: number;
-  /** How late the engine claims passes now (stretches the cache lifetimes of mutableFactTtlMs). */
-  lateMs?: number;
+  /** How much further apart than the resync interval passes come now (stretches the cache lifetimes of mutableFactTtlMs). */
+  stretchMs?: number;
   healGraceMs?: number;
   healthIntervalMs?: number;
   /** BYOC_LICENSE_KEY (docs/reference.md §3). */
@@ -125,7 +125,7 @@ export interface PassDeps {
 export function baseContext(project: DesiredProject, deps: PassDeps): BaseContext {
   return {
     project, operatorId: deps.operatorId, log: deps.log, dryRun: deps.dryRun ?? false, pollMs: deps.pollMs, resyncMs: deps.resyncMs,
-    lateMs: deps.lateMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
+    stretchMs: deps.stretchMs, healGraceMs: deps.healGraceMs, healthIntervalMs: deps.healthIntervalMs, intents: deps.intents, cache: deps.cache,
     licenseKey: deps.licenseKey, connect: () => deps.cloud.clientsFor(project.roleArn, project.externalId, project.region),
   };
 }

@@ -112,7 +112,7 @@ async function findRegistered(
   // which leads to a registration, is checked against a fresh listing of the family, so a registration is
   // never decided on a shared one.
   const keep = (left: number) => (arn: string | undefined) =>
-    arn !== undefined && arn === runningArn ? RUNNING_REGISTRATION_INTERVALS * (ctx.resyncMs + (ctx.lateMs ?? 0)) : left;
+    arn !== undefined && arn === runningArn ? RUNNING_REGISTRATION_INTERVALS * effectiveIntervalMs(ctx) : left;
   const shared = await activeInAccount(ctx);
   const arns = shared?.byFamily.get(family);
   const found = shared && arns ? await matchRegistered(ctx, cacheKey, hash, arns, keep(shared.until - Date.now())) : undefined;

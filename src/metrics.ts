@@ -16,6 +16,7 @@ export function createMetrics() {
     throttles: new Counter({ name: "byoc_aws_throttles_total", help: "Throttling errors from AWS by account", labelNames: ["service"], registers: [registry] }),
     driftRepairs: new Counter({ name: "byoc_drift_repairs_total", help: "Drift repaired by resource kind and field", labelNames: ["kind", "field"], registers: [registry] }),
     // Overload: how far behind its schedule the engine claims passes (src/engine/lag.ts).
+    concurrencyLimit: new Gauge({ name: "byoc_engine_concurrency_limit", help: "Passes this replica runs at once now: BYOC_CONCURRENCY, or fewer while its event loop is saturated", registers: [registry] }),
     behind: new Gauge({ name: "byoc_engine_behind_seconds", help: "How late after its due time the latest claimed pass was (0: on time)", registers: [registry] }),
     latePasses: new Counter({ name: "byoc_passes_late_total", help: "Passes claimed later after their due time than a tenth of the resync interval (at least 1 s)", registers: [registry] }),
     apiRequests: new Counter({ name: "byoc_api_requests_total", help: "Admin API requests by route and status", labelNames: ["route", "method", "status"], registers: [registry] }),

@@ -1,6 +1,7 @@
 // The reconcile engine: claims due projects from Postgres with leases, wakes on LISTEN/NOTIFY, runs
 // passes through p-queue with a global and a per-account limit, and writes each pass's result. It
 // knows nothing of AWS: passes are run by the reconcilers, outcomes are settled in outcomes.ts.
+import { performance } from "node:perf_hooks";
 import PQueue from "p-queue";
 import type { Logger } from "pino";
 import { runPass, type PassResult } from "../../reconcilers/pass.js";
@@ -19,6 +20,7 @@ import { networkCacheKey } from "../../reconcilers/network.js";
 import type { StepResult } from "../../reconcilers/pass.js";
 import { accountOfRoleArn } from "../cloud/names.js";
 import { TtlCache } from "./cache.js";
+import { Governor } from "./governor.js";
 import { HeldLeases } from "./heldLeases.js";
 import { Lag } from "./lag.js";
 import { failedRollout, settle } from "./outcomes.js";
@@ -43,11 +45,13 @@ export interface EngineOptions {
   idleMs?: number;
   /** How often the engine says in its log whether it is behind schedule (default 30 s). */
   lagReportMs?: number;
+  /** How often the number of passes run at once is adjusted to the event loop's load (governor.ts; default 1 s). */
+  governorMs?: number;
 }
 
 /**
  * A pass failed (not throttled): the account facts it stood on (network prerequisites, the cluster) are
- * dropped, so the next pass of the account reads them again instead of trusting them for 20 minutes.
+ * dropped, so the next pass of the account reads them again instead of trusting them for 15–20 minutes.
  * A failure unrelated to them costs one re-read; a stale one would cost every pass until it expired.
  */
 export function forgetAccountFacts(
@@ -102,7 +106,9 @@ export class Engine {
   private loopDone: Promise<void> | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
+  private governorTimer: NodeJS.Timeout | undefined;
   private readonly lag: Lag;
+  private readonly governor: Governor;
   private unlisten: (() => Promise<void>) | undefined;
   private passSeq = 0;
   private notStarted = 0;
@@ -115,7 +121,17 @@ export class Engine {
     this.queue = new PQueue({ concurrency: o.concurrency });
     this.log = o.logger.child({ component: "engine", operator: o.operatorId });
     this.dryRun = dryRunner(o, this.cache);
-    this.lag = new Lag({ metrics: o.metrics, log: this.log, resyncMs: o.resyncMs });
+    this.governor = new Governor(o.concurrency);
+    this.lag = new Lag({ metrics: o.metrics, log: this.log, resyncMs: o.resyncMs, concurrency: () => this.queue.concurrency });
+    o.metrics.concurrencyLimit.set(o.concurrency);
+  }
+
+  /** One governor reading: the event loop's utilization since the last, and whether passes wait for a slot. */
+  adjustConcurrency(utilization: number): number {
+    const limit = this.governor.next(utilization, this.queue.size > 0);
+    if (this.queue.concurrency !== limit) this.queue.concurrency = limit;
+    this.o.metrics.concurrencyLimit.set(limit);
+    return limit;
   }
 
   async start(): Promise<void> {
@@ -124,6 +140,13 @@ export class Engine {
     this.renewTimer = setInterval(() => void this.renew(), Math.max(500, this.o.leaseMs / 3));
     this.lagTimer = setInterval(() => this.lag.report(), this.o.lagReportMs ?? 30_000);
     this.lagTimer.unref();
+    let elu = performance.eventLoopUtilization();
+    this.governorTimer = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.adjustConcurrency(performance.eventLoopUtilization(now, elu).utilization);
+      elu = now;
+    }, this.o.governorMs ?? 1000);
+    this.governorTimer.unref();
     this.loopDone = this.claimLoop();
     this.log.info({ concurrency: this.o.concurrency, accountConcurrency: this.o.accountConcurrency, resyncMs: this.o.resyncMs }, "engine started");
   }
@@ -140,6 +163,7 @@ export class Engine {
     await Promise.race([idle, new Promise((r) => setTimeout(r, graceMs).unref())]);
     clearInterval(this.renewTimer);
     clearInterval(this.lagTimer);
+    clearInterval(this.governorTimer);
     await this.unlisten?.().catch(() => {});
     const released = await releaseLeases(this.o.store, this.o.operatorId).catch(() => 0);
     this.log.info({ released, notStarted: this.notStarted, stillRunning: this.held.size }, "engine stopped");
@@ -154,7 +178,8 @@ export class Engine {
       let limit = 0;
       let nextDue: number | undefined;
       try {
-        limit = Math.min(this.o.concurrency * 2 - this.held.size, 500);
+        // Twice what may run now: a replica whose loop is saturated leaves the rest to the others.
+        limit = Math.min(this.queue.concurrency * 2 - this.held.size, 500);
         const { claims, nextDueMs } = await claimDue(this.o.store, this.o.operatorId, limit, this.o.leaseMs);
         claimed = claims.length;
         nextDue = nextDueMs;
@@ -167,7 +192,7 @@ export class Engine {
         continue;
       }
       // A full batch may have left more due; a short one took all there were (no need to ask again).
-      if (claimed > 0 && claimed === limit && this.held.size < this.o.concurrency * 2) continue;
+      if (claimed > 0 && claimed === limit && this.held.size < this.queue.concurrency * 2) continue;
       // The claim said when the next one falls due; with no claim made (every slot held) ask.
       const due = limit > 0 ? nextDue : await nextDueInMs(this.o.store).catch(() => undefined);
       await this.sleep(Math.max(10, Math.min(idleMs, due ?? idleMs)));
@@ -279,7 +304,7 @@ export class Engine {
     try {
       result = await runPass(p, {
         cloud: this.o.cloud, operatorId: this.o.operatorId, cache: this.cache, intents: intentsFor(this.o.store, p.id, loaded.pendingIntents),
-        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, lateMs: this.lag.lateMs, healGraceMs: this.o.healGraceMs,
+        log, pollMs: this.o.pollMs, resyncMs: this.o.resyncMs, stretchMs: this.lag.stretchMs, healGraceMs: this.o.healGraceMs,
         healthIntervalMs: this.o.healthIntervalMs, licenseKey: this.o.licenseKey, specChanged: applying, signal: abort.signal,
       });
     } finally {

@@ -1,6 +1,6 @@
 // What a no-drift pass of a project alone in its account reads (issue 17): each AWS service it uses once,
 // the customer's prerequisites (VPC, subnets, security groups, DB subnet group) and the cluster kept for
-// 20 minutes and dropped by a failed pass, a secret value read again only when ListSecrets says it
+// 15–20 minutes (a spread fixed per account) and dropped by a failed pass, a secret value read again only when ListSecrets says it
 // changed. Real SDK clients over the sandbox, real Postgres; the pass cache runs on a clock the test
 // moves, so "an interval later" is exact and no assertion depends on timing.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -9,6 +9,7 @@ import { projectNames } from "../../src/cloud/names.js";
 import { TtlCache } from "../../src/engine/cache.js";
 import { forgetAccountFacts } from "../../src/engine/engine.js";
 import type { PassResult } from "../../reconcilers/pass.js";
+import { accountFactTtlMs } from "../../reconcilers/contract.js";
 import { RUNNING_REGISTRATION_INTERVALS } from "../../reconcilers/taskDefinitions.js";
 import type { DesiredProject } from "../../src/model/project.js";
 import { createDesiredProject, isReady as allDone, passPlace, type PassPlace } from "../support/pass-context.js";
@@ -75,7 +76,7 @@ describe("a no-drift pass of the only project in its account", () => {
     expect(ops.filter((op) => op.startsWith("ecs:"))).toEqual(["ecs:DescribeServices", "ecs:ListTaskDefinitions"]);
   });
 
-  test("prerequisites and the cluster are trusted for 20 minutes, then read again", async () => {
+  test("prerequisites and the cluster are trusted for 15–20 minutes, then read again", async () => {
     offset += 10 * 60_000;
     expect((await callsOfOnePass()).ops.filter((op) => /^ec2:|DescribeDBSubnetGroups|DescribeClusters/.test(op))).toEqual([]);
     offset += 11 * 60_000;
@@ -146,5 +147,20 @@ describe("secret values", () => {
     expect(after.result.planned).toEqual([]);
     expect(after.ops.filter((op) => op === "secretsmanager:BatchGetSecretValue")).toHaveLength(1);
     expect((await callsOfOnePass()).ops).not.toContain("secretsmanager:BatchGetSecretValue");
+  });
+});
+
+describe("how long an account's long-lived facts are kept", () => {
+  const of = (accountId: string, region = REGION) => accountFactTtlMs({ aws: { accountId, region } }, 20 * 60_000);
+  test("15–20 minutes, the same for an account on every pass, spread across accounts so a fleet started together does not read them again all at once", () => {
+    const accounts = Array.from({ length: 1000 }, (_, i) => String(100000000000 + i));
+    const ttls = accounts.map((a) => of(a));
+    expect(ttls.every((t) => t >= 15 * 60_000 && t <= 20 * 60_000)).toBe(true);
+    expect(accounts.map((a) => of(a))).toEqual(ttls);
+    // Spread over the whole range: each minute of the five holds about a fifth of the accounts.
+    const perMinute = [0, 0, 0, 0, 0];
+    for (const t of ttls) perMinute[Math.min(4, Math.floor((t - 15 * 60_000) / 60_000))]++;
+    for (const n of perMinute) expect(n).toBeGreaterThan(150);
+    expect(of("515151515151", "us-east-1")).not.toBe(of("515151515151", "eu-west-1"));
   });
 });

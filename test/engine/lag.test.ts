@@ -56,13 +56,29 @@ describe("Lag", () => {
 });
 
 describe("cache lifetimes follow the interval passes really come due at", () => {
-  test("a fact read by a late pass outlives the lateness, so the account's next late pass still finds it", () => {
+  test("while the lateness grows, a fact outlives the stretch, so the account's next pass still finds it; a steady lateness stretches nothing", () => {
     const { lag } = setup(10_000);
-    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(5_000);
-    lag.claimed([20_000, 24_000]);
+    const ttl = () => mutableFactTtlMs({ resyncMs: 10_000, stretchMs: lag.stretchMs });
+    let t = 1_000_000;
+    lag.claimed([0], t);
+    expect(ttl()).toBe(5_000);
+    // Falling behind: 20 s late five seconds later, 24 s late ten seconds later.
+    lag.claimed([20_000], (t += 5_000));
+    expect(lag.stretchMs).toBe(20_000);
+    lag.claimed([20_000, 24_000], (t += 5_000));
     expect(lag.lateMs).toBe(24_000);
-    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(29_000);
-    lag.claimed([]);
-    expect(mutableFactTtlMs({ resyncMs: 10_000, lateMs: lag.lateMs })).toBe(5_000);
+    expect(lag.stretchMs).toBe(24_000);
+    expect(ttl()).toBe(29_000);
+    // Then as late for a whole interval and more: passes come an interval apart again.
+    for (let i = 0; i < 12; i++) lag.claimed([24_000], (t += 1_000));
+    expect(lag.lateMs).toBe(24_000);
+    expect(lag.stretchMs).toBe(0);
+    expect(ttl()).toBe(5_000);
+    // Catching up shortens nothing either; nothing due is on time.
+    lag.claimed([12_000], (t += 1_000));
+    expect(lag.stretchMs).toBe(0);
+    lag.claimed([], (t += 1_000));
+    expect(lag.stretchMs).toBe(0);
+    expect(ttl()).toBe(5_000);
   });
 });
