@@ -11,6 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BENCH_DIR, RESULTS_DIR, type ScenarioResult } from "./support/report.js";
+import { scriptArgs } from "./support/script.js";
 import { DAEMON_NODE_FLAGS } from "../src/runtimeFlags.js";
 
 interface Run { scenario: string; file: string; args: string[] }
@@ -46,8 +47,8 @@ function scenarioDir(): string {
 
 function runOne(r: Run, dir: string): Promise<number> {
   process.stdout.write(`\n=== ${r.scenario} ${r.args.join(" ")}\n`);
-  const start = dir === BENCH_DIR ? ["--import", "tsx", path.join(dir, r.file)] : [path.join(dir, r.file.replace(/\.ts$/, ".js"))];
-  const child = spawn(process.execPath, ["--expose-gc", ...DAEMON_NODE_FLAGS, ...start, ...r.args], {
+  // bench/run.ts itself always runs under tsx: whether the scenario is compiled is the directory's say.
+  const child = spawn(process.execPath, ["--expose-gc", ...DAEMON_NODE_FLAGS, ...scriptArgs(dir, r.file, dir !== BENCH_DIR), ...r.args], {
     stdio: "inherit", env: { ...process.env, NODE_NO_WARNINGS: "1", BYOC_BENCH_DIR: BENCH_DIR },
   });
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));

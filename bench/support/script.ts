@@ -6,7 +6,7 @@ import path from "node:path";
 
 const COMPILED = import.meta.url.endsWith(".js");
 
-/** The node arguments that run `file` (a .ts name) of `dir`, in the form this process itself runs in. */
-export function scriptArgs(dir: string, file: string): string[] {
-  return COMPILED ? [path.join(dir, file.replace(/\.ts$/, ".js"))] : ["--import", "tsx", path.join(dir, file)];
+/** The node arguments that run `file` (a .ts name) of `dir`: compiled, or under tsx (by default as this process itself runs). */
+export function scriptArgs(dir: string, file: string, compiled = COMPILED): string[] {
+  return compiled ? [path.join(dir, file.replace(/\.ts$/, ".js"))] : ["--import", "tsx", path.join(dir, file)];
 }
