@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { CloudBackend } from "../../src/cloud/clients.js";
 import type { SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { awsError, type SandboxService } from "../../src/cloud/sandbox/errors.js";
-import { onFrames, writeFrame } from "./frames.js";
+import { onFrames, writeFrame, type FrameMeter } from "./frames.js";
 import { scriptArgs } from "./script.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -63,20 +63,20 @@ function rebuildError(clientName: string, e: Record<string, unknown>): Error {
 class Shard {
   private seq = 0;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; clientName: string }>();
-  private constructor(private readonly socket: Socket) {}
+  private constructor(private readonly socket: Socket, private readonly meter: FrameMeter) {}
 
-  static async connect(socketPath: string): Promise<Shard> {
+  static async connect(socketPath: string, meter: FrameMeter): Promise<Shard> {
     const socket = connect(socketPath);
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => { socket.once("connect", resolve); socket.once("error", reject); });
-    const shard = new Shard(socket);
+    const shard = new Shard(socket, meter);
     onFrames(socket, (msg: { id: number; ok: boolean; value?: unknown; error?: Record<string, unknown> }) => {
       const p = shard.pending.get(msg.id);
       if (!p) return;
       shard.pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.value);
       else p.reject(rebuildError(p.clientName, msg.error ?? {}));
-    });
+    }, meter);
     socket.unref();
     return shard;
   }
@@ -85,7 +85,7 @@ class Shard {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, clientName });
-      writeFrame(this.socket, { ...msg, id });
+      writeFrame(this.socket, { ...msg, id }, this.meter);
     });
   }
 
@@ -103,11 +103,19 @@ export class RemoteSandbox implements CloudBackend {
   private readonly keyShard = new Map<string, number>();
   /** Round trip of each call as the operator saw it (latency injected by the sandbox included), in ms. */
   readonly roundTrips = { count: 0, totalMs: 0, samples: [] as number[] };
-  private constructor(private readonly shards: Shard[]) {}
+  /**
+   * This process's CPU in the bench's own transport to the sandbox processes (V8-serialising each request,
+   * writing it to a Unix socket, reading and deserialising its answer): work a deployed operator does not do
+   * (it has the SDK's HTTPS instead), reported so a figure can say how much of the operator's CPU it was.
+   */
+  readonly transport: FrameMeter = { cpuUs: 0, writes: 0, reads: 0 };
+  private readonly shards: Shard[] = [];
 
   static async connect(socketPaths: string | string[]): Promise<RemoteSandbox> {
     const paths = Array.isArray(socketPaths) ? socketPaths : [socketPaths];
-    return new RemoteSandbox(await Promise.all(paths.map((p) => Shard.connect(p))));
+    const sandbox = new RemoteSandbox();
+    sandbox.shards.push(...await Promise.all(paths.map((p) => Shard.connect(p, sandbox.transport))));
+    return sandbox;
   }
 
   private shardOfAccount(account: string): number {

@@ -27,8 +27,19 @@ export function accountResync(resyncMs: number, accountId: string, now: number =
   return slot - now;
 }
 
-const accountPhase = (resyncMs: number, accountId: string) =>
-  createHash("sha1").update(accountId).digest().readUInt32BE(0) % resyncMs;
+/** Each account's hash, kept: asked for by every pass, it is the same for the account's lifetime. */
+const accountHashes = new Map<string, number>();
+const ACCOUNT_HASHES_MAX = 200_000;
+
+function accountPhase(resyncMs: number, accountId: string): number {
+  let h = accountHashes.get(accountId);
+  if (h === undefined) {
+    h = createHash("sha1").update(accountId).digest().readUInt32BE(0);
+    if (accountHashes.size >= ACCOUNT_HASHES_MAX) accountHashes.clear();
+    accountHashes.set(accountId, h);
+  }
+  return h % resyncMs;
+}
 
 /**
  * Time until the next resync of a pass that was due at `dueAt`. A pass that was due on its account's
