@@ -106,7 +106,7 @@ export interface Operator {
  * Object.create(parent), so the announcing `child` set on the root is inherited by every descendant.
  */
 function passAnnouncingLogger(onPassStart: OperatorOptions["onPassStart"], als: AsyncLocalStorage<string> | undefined): Logger {
-  const root = pino({ level: "silent" });
+  const root = pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }, pino.destination(2));
   const original = root.child;
   (root as { child: unknown }).child = function announcing(this: Logger, bindings: Record<string, unknown>, options?: unknown) {
     if (typeof bindings.pass === "string" && typeof bindings.project === "string") {
@@ -161,7 +161,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   let url: string | undefined;
   if (o.api) {
     api = await buildApi({
-      store, sealer, metrics, logger: pino({ level: "silent" }), cloud, operatorId,
+      store, sealer, metrics, logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }, pino.destination(2)), cloud, operatorId,
       tokens: [{ scope: "write", token: WRITE_TOKEN }, { scope: "read", token: READ_TOKEN }],
     });
     url = await api.listen({ host: "127.0.0.1", port: 0 });

@@ -13,6 +13,8 @@ import type { SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { awsError, type SandboxService } from "../../src/cloud/sandbox/errors.js";
 import { onFrames, writeFrame, type FrameMeter } from "./frames.js";
 import { scriptArgs } from "./script.js";
+import { WIRE_CLIENTS, type WireAnswer } from "./wire.js";
+import { HttpResponse } from "@smithy/core/transport";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_SERVICES: Record<string, SandboxService> = {
@@ -93,6 +95,23 @@ class Shard {
 }
 
 const ACCESS_KEY = /Credential=([^/]+)\//;
+/** Answers in AWS's wire format, parsed by the SDK (bench/support/wire.ts); BENCH_WIRE=0 hands back objects. */
+const WIRE = process.env.BENCH_WIRE !== "0";
+const COMMAND = Symbol("byocSandboxCommand");
+/** BENCH_WIRE_CHECK=1: the sandbox sends its object too, and what the SDK read is compared with it (differences to stderr). */
+const WIRE_CHECK = process.env.BENCH_WIRE_CHECK === "1";
+const checked = new Set<string>();
+function checkWire(clientName: string, commandName: string, value: unknown, read: Record<string, unknown> | undefined) {
+  const { $metadata: _a, ...a } = (read ?? {}) as Record<string, unknown>;
+  const { $metadata: _b, ...b } = (value ?? {}) as Record<string, unknown>;
+  const sorted = (x: unknown): unknown => Array.isArray(x) ? x.map(sorted)
+    : x && typeof x === "object" && !(x instanceof Date) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sorted((x as Record<string, unknown>)[k])])) : x;
+  const norm = (v: unknown) => JSON.stringify(sorted(v), (_k, x) => (Array.isArray(x) && x.length === 0 ? undefined : x));
+  const [sa, sb] = [norm(a), norm(b)];
+  if (sa === sb || checked.has(`${clientName}.${commandName}`)) return;
+  checked.add(`${clientName}.${commandName}`);
+  process.stderr.write(`wire check: ${clientName} ${commandName} differs\n  read ${sa.slice(0, 1500)}\n  sent ${sb.slice(0, 1500)}\n`);
+}
 
 /**
  * Connections to one or more sandbox processes (shards): the backend for Cloud, plus call counts.
@@ -124,31 +143,66 @@ export class RemoteSandbox implements CloudBackend {
     return h % this.shards.length;
   }
 
+  /** One request to the sandbox process that holds its account; a rejected one is the SDK's exception. */
+  private async forward(clientName: string, commandName: string, input: Record<string, unknown>, request: { headers?: Record<string, string>; body?: unknown } | undefined, wire: boolean): Promise<unknown> {
+    const body = request?.body;
+    const headers = request?.headers ?? {};
+    const roleArn = typeof input.RoleArn === "string" ? input.RoleArn : undefined;
+    const key = ACCESS_KEY.exec(headers.authorization ?? headers.Authorization ?? "")?.[1] ?? "";
+    const shard = roleArn ? this.shardOfAccount(roleArn.split(":")[4] ?? "") : (this.keyShard.get(key) ?? 0);
+    const sent = performance.now();
+    let output: unknown;
+    try {
+      output = await this.shards[shard].request({
+        clientName, commandName, input, headers, wire,
+        body: typeof body === "string" || body instanceof Uint8Array ? body : undefined,
+      }, clientName);
+    } finally {
+      const rtt = performance.now() - sent;
+      this.roundTrips.count++;
+      this.roundTrips.totalMs += rtt;
+      if (this.roundTrips.samples.length < 200_000) this.roundTrips.samples.push(rtt);
+    }
+    const issued = (output as { Credentials?: { AccessKeyId?: string } }).Credentials?.AccessKeyId;
+    if (issued) this.keyShard.set(issued, shard);
+    return output;
+  }
+
   attach<C extends { middlewareStack: any }>(client: C): C {
+    const clientName = (client as { constructor: { name: string } }).constructor.name;
+    if (WIRE && WIRE_CLIENTS.has(clientName)) return this.attachOnTheWire(client, clientName);
     client.middlewareStack.add((_next: unknown, context: { clientName?: string; commandName?: string }) => async (args: { input?: Record<string, unknown>; request?: { headers?: Record<string, string>; body?: unknown } }) => {
-      const body = args.request?.body;
-      const headers = args.request?.headers ?? {};
-      const input = args.input ?? {};
-      const roleArn = typeof input.RoleArn === "string" ? input.RoleArn : undefined;
-      const key = ACCESS_KEY.exec(headers.authorization ?? headers.Authorization ?? "")?.[1] ?? "";
-      const shard = roleArn ? this.shardOfAccount(roleArn.split(":")[4] ?? "") : (this.keyShard.get(key) ?? 0);
-      const sent = performance.now();
-      let output: unknown;
-      try {
-        output = await this.shards[shard].request({
-          clientName: context.clientName, commandName: context.commandName, input, headers,
-          body: typeof body === "string" || body instanceof Uint8Array ? body : undefined,
-        }, context.clientName);
-      } finally {
-        const rtt = performance.now() - sent;
-        this.roundTrips.count++;
-        this.roundTrips.totalMs += rtt;
-        if (this.roundTrips.samples.length < 200_000) this.roundTrips.samples.push(rtt);
-      }
-      const issued = (output as { Credentials?: { AccessKeyId?: string } }).Credentials?.AccessKeyId;
-      if (issued) this.keyShard.set(issued, shard);
+      const output = await this.forward(context.clientName ?? clientName, context.commandName ?? "", args.input ?? {}, args.request, false);
       return { output, response: { statusCode: 200, headers: {}, body: "" } };
     }, { step: "deserialize", priority: "high", name: "byocSandbox", override: true });
+    return client;
+  }
+
+  /**
+   * The answer comes back in AWS's wire format and the SDK's own deserializer reads it, as it reads real
+   * AWS's: the client's request handler (its HTTPS, for real AWS) is the one that asks the sandbox process.
+   * The command and its input travel with the signed request (the simulator answers from them, not by
+   * parsing the request body), put there by a middleware just outside the SDK's deserializer.
+   */
+  private attachOnTheWire<C extends { middlewareStack: any }>(client: C, clientName: string): C {
+    client.middlewareStack.add((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: { input?: Record<string, unknown>; request?: object }) => {
+      const cmd: { commandName: string; input: Record<string, unknown>; value?: unknown } = { commandName: context.commandName ?? "", input: args.input ?? {} };
+      if (args.request) (args.request as Record<symbol, unknown>)[COMMAND] = cmd;
+      if (!WIRE_CHECK) return next(args);
+      return next(args).then((r) => { checkWire(clientName, cmd.commandName, cmd.value, (r as { output?: Record<string, unknown> }).output); return r; });
+    }, { step: "deserialize", priority: "high", name: "byocSandboxCommand", override: true });
+    (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = {
+      handle: async (request: { headers?: Record<string, string>; body?: unknown } & Record<symbol, unknown>) => {
+        const cmd = request[COMMAND] as { commandName: string; input: Record<string, unknown>; value?: unknown } | undefined;
+        if (!cmd) throw new Error(`${clientName}: a request without its command reached the sandbox's request handler`);
+        const { wire, value } = (await this.forward(clientName, cmd.commandName, cmd.input, request, true)) as { wire: WireAnswer; value?: unknown };
+        cmd.value = value;
+        return { response: new HttpResponse(wire) };
+      },
+      updateHttpClientConfig() {},
+      httpHandlerConfigs: () => ({}),
+      destroy() {},
+    };
     return client;
   }
 

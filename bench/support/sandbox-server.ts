@@ -9,6 +9,7 @@ import { rmSync } from "node:fs";
 import { MemoryStateStore, SandboxCloud, type AccountState, type SandboxOptions, type SandboxStateStore } from "../../src/cloud/sandbox/index.js";
 import { seedAccountState } from "../../src/cloud/sandbox/state.js";
 import { onFrames, writeFrame } from "./frames.js";
+import { wireAnswer } from "./wire.js";
 
 /**
  * MemoryStateStore without its defensive copy: callers are still serialised per account, but `fn` works
@@ -47,6 +48,7 @@ const socketPath = process.argv[3];
 if (!socketPath) throw new Error("usage: sandbox-server.ts <options json> <socket path>");
 
 const exact = process.env.BENCH_SANDBOX_EXACT === "1";
+const CHECK = process.env.BENCH_WIRE_CHECK === "1";
 if (!exact) {
   // The runtime also snapshots the whole account (structuredClone) before every operation, so that a
   // failing one leaves no trace; that copy is most of what is left of the simulator's CPU, and at 10,000
@@ -92,7 +94,8 @@ const server = createServer((socket) => {
     const arrived = performance.now();
     const run = msg.op
       ? control(msg)
-      : middleware(undefined, { clientName: msg.clientName, commandName: msg.commandName })({ input: msg.input, request: { headers: msg.headers, body: msg.body } }).then((r) => r.output);
+      : middleware(undefined, { clientName: msg.clientName, commandName: msg.commandName })({ input: msg.input, request: { headers: msg.headers, body: msg.body } })
+        .then((r) => (msg.wire ? { wire: wireAnswer(msg.clientName, msg.commandName, r.output as Record<string, unknown>), ...(CHECK ? { value: r.output } : {}) } : r.output));
     const account = () => { if (!msg.op) { served.count++; served.totalMs += performance.now() - arrived; } };
     run.then(
       (value) => { account(); writeFrame(socket, { id: msg.id, ok: true, value }); },
