@@ -7,8 +7,8 @@
 // Neither has a socket or TLS. Usage: npx tsx bench/sdk-call-cost.ts [accounts=300] [calls=20000] [--wire]
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { HttpResponse } from "@smithy/core/transport";
 import { Cloud, type CloudBackend } from "../src/cloud/clients.js";
+import { answeringHandler } from "./support/wire.js";
 
 const [accounts, calls] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
 const nAccounts = accounts || 300;
@@ -63,10 +63,8 @@ const backend: CloudBackend = {
     const name = (client as { constructor: { name: string } }).constructor.name;
     if (wire) {
       const answer = answers[name];
-      (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = {
-        handle: async () => ({ response: new HttpResponse({ statusCode: 200, headers: { ...answer?.headers }, body: answer?.body ?? new Uint8Array() }) }),
-        updateHttpClientConfig() {}, httpHandlerConfigs: () => ({}),
-      };
+      (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler =
+        answeringHandler(() => ({ statusCode: 200, headers: { ...answer?.headers }, body: answer?.body ?? new Uint8Array() }));
     } else {
       client.middlewareStack.add(() => async () => ({ output: { $metadata: {}, ...atOnce }, response: {} }), { step: "deserialize", priority: "high", name: "answerAtOnce", override: true });
     }

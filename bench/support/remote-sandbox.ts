@@ -13,8 +13,7 @@ import type { SandboxOptions } from "../../src/cloud/sandbox/index.js";
 import { awsError, type SandboxService } from "../../src/cloud/sandbox/errors.js";
 import { onFrames, writeFrame, type FrameMeter } from "./frames.js";
 import { scriptArgs } from "./script.js";
-import { WIRE_CLIENTS, type WireAnswer } from "./wire.js";
-import { HttpResponse } from "@smithy/core/transport";
+import { answeringHandler, WIRE_CLIENTS, type WireAnswer } from "./wire.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_SERVICES: Record<string, SandboxService> = {
@@ -191,18 +190,13 @@ export class RemoteSandbox implements CloudBackend {
       if (!WIRE_CHECK) return next(args);
       return next(args).then((r) => { checkWire(clientName, cmd.commandName, cmd.value, (r as { output?: Record<string, unknown> }).output); return r; });
     }, { step: "deserialize", priority: "high", name: "byocSandboxCommand", override: true });
-    (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = {
-      handle: async (request: { headers?: Record<string, string>; body?: unknown } & Record<symbol, unknown>) => {
-        const cmd = request[COMMAND] as { commandName: string; input: Record<string, unknown>; value?: unknown } | undefined;
-        if (!cmd) throw new Error(`${clientName}: a request without its command reached the sandbox's request handler`);
-        const { wire, value } = (await this.forward(clientName, cmd.commandName, cmd.input, request, true)) as { wire: WireAnswer; value?: unknown };
-        cmd.value = value;
-        return { response: new HttpResponse(wire) };
-      },
-      updateHttpClientConfig() {},
-      httpHandlerConfigs: () => ({}),
-      destroy() {},
-    };
+    (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = answeringHandler(async (request: { headers?: Record<string, string>; body?: unknown } & Record<symbol, unknown>) => {
+      const cmd = request[COMMAND] as { commandName: string; input: Record<string, unknown>; value?: unknown } | undefined;
+      if (!cmd) throw new Error(`${clientName}: a request without its command reached the sandbox's request handler`);
+      const { wire, value } = (await this.forward(clientName, cmd.commandName, cmd.input, request, true)) as { wire: WireAnswer; value?: unknown };
+      cmd.value = value;
+      return wire;
+    });
     return client;
   }
 

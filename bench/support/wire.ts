@@ -6,6 +6,7 @@
 // CloudWatch keep the object path: they are not a steady state's calls.
 import { JsonShapeSerializer, XmlShapeSerializer } from "@aws-sdk/core/protocols";
 import { NormalizedSchema } from "@smithy/core/schema";
+import { HttpResponse } from "@smithy/core/transport";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as rds from "@aws-sdk/client-rds";
 import * as secrets from "@aws-sdk/client-secrets-manager";
@@ -52,12 +53,13 @@ export function wireAnswer(clientName: string, commandName: string, output: Reco
     const json = s.flush();
     return { statusCode: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: Buffer.from(typeof json === "string" ? json : "{}") };
   }
-  if (NormalizedSchema.of(schema[5] as never).isUnitSchema()) {
-    // An operation without output (AddTagsToResource): AWS answers the metadata alone.
-    const xml = `<${op}Response xmlns="${c.xmlns}"><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`;
-    return { statusCode: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId }, body: Buffer.from(xml) };
-  }
-  const s = new XmlShapeSerializer({ timestampFormat: { useTrait: true, default: TIMESTAMP_DATE_TIME }, httpBindings: false, xmlNamespace: "", serviceNamespace: "", serializeEmptyLists: true } as never);
+  const queryAnswer = (result: string): WireAnswer => ({
+    statusCode: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
+    body: Buffer.from(`<${op}Response xmlns="${c.xmlns}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`),
+  });
+  // An operation without output (AddTagsToResource): AWS answers the metadata alone.
+  if (NormalizedSchema.of(schema[5] as never).isUnitSchema()) return queryAnswer("");
+  const s = new XmlShapeSerializer({ timestampFormat: { useTrait: true, default: TIMESTAMP_DATE_TIME }, httpBindings: false, xmlNamespace: "", serviceNamespace: "" } as never);
   s.write(schema[5] as never, data);
   const written = s.flush();
   // The output structure's element (named after its shape) is the <Op>Result of awsQuery.
@@ -66,6 +68,18 @@ export function wireAnswer(clientName: string, commandName: string, output: Reco
   // which the operator reads as empty too.
   const empty = Object.entries(data).filter(([, v]) => Array.isArray(v) && v.length === 0).map(([k]) => `<${k}/>`).join("");
   const struct = (typeof written === "string" ? written : "").replace(/^<([A-Za-z0-9_]+)(\s[^>]*)?>([\s\S]*)<\/\1>$/, "$3").replace(/^<([A-Za-z0-9_]+)\/>$/, "") + empty;
-  const xml = `<${op}Response xmlns="${c.xmlns}"><${op}Result>${struct}</${op}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`;
-  return { statusCode: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId }, body: Buffer.from(xml) };
+  return queryAnswer(`<${op}Result>${struct}</${op}Result>`);
+}
+
+/**
+ * A client's request handler (where its HTTPS would be) that answers every request with `answer`'s
+ * bytes, for the SDK's deserializer to parse.
+ */
+export function answeringHandler<R>(answer: (request: R) => WireAnswer | Promise<WireAnswer>) {
+  return {
+    handle: async (request: R) => ({ response: new HttpResponse(await answer(request)) }),
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
 }

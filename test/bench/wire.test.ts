@@ -3,7 +3,6 @@
 // simulator meant would make every benchmark measure broken passes, so each steady-state read is
 // round-tripped here through the real clients' deserializers.
 import { describe, expect, test } from "vitest";
-import { HttpResponse } from "@smithy/core/transport";
 import { ECSClient, DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { RDSClient, AddTagsToResourceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { SecretsManagerClient, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
@@ -14,7 +13,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceDiscoveryClient, ListServicesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-servicediscovery";
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
-import { wireAnswer, WIRE_CLIENTS } from "../../bench/support/wire.js";
+import { answeringHandler, wireAnswer, WIRE_CLIENTS } from "../../bench/support/wire.js";
 
 const config = { region: "us-east-1", credentials: { accessKeyId: "AKIAWIRETEST", secretAccessKey: "wire" } };
 const at = (iso: string) => new Date(iso);
@@ -25,9 +24,7 @@ const tags = [{ Key: "langgraph-cloud", Value: "shop" }, { Key: "byoc:project-id
 /** Sends `command` through `client` with `output` as the simulator's answer on the wire; returns what the SDK read. */
 async function roundTrip(client: { send(c: unknown): Promise<unknown>; constructor: { name: string } }, command: { constructor: { name: string } }, output: Record<string, unknown>) {
   const answer = wireAnswer(client.constructor.name, command.constructor.name, output);
-  (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = {
-    handle: async () => ({ response: new HttpResponse(answer) }), updateHttpClientConfig() {}, httpHandlerConfigs: () => ({}),
-  };
+  (client as unknown as { config: { requestHandler: unknown } }).config.requestHandler = answeringHandler(() => answer);
   const { $metadata, ...read } = (await client.send(command)) as Record<string, unknown> & { $metadata: { requestId?: string; httpStatusCode?: number } };
   return { read, $metadata };
 }
